@@ -1,0 +1,36 @@
+# activa: regenerate the ACTIVA papers' tables and figures.
+#   snakemake --cores 2 --configfile config/quick.yaml   (small default, CPU)
+#   snakemake --cores 8 --use-conda all                  (paper scale)
+#   snakemake results/tables/table1.tex                  (one target)
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/baseline.smk"
+include: "workflow/rules/metrics.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/calibration.smk"
+
+
+rule all:
+    input:
+        expand(
+            "results/data/{family}/{split}.samples.parquet",
+            family=LINEAR_FAMILIES,
+            split=["train", "test"],
+        ),
+        TABLE1,
+        CALIBRATION,
+    default_target: True

@@ -1,0 +1,3 @@
+from activa.cli import main
+
+raise SystemExit(main())

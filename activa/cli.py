@@ -1,0 +1,78 @@
+"""``python -m activa <stage>`` (also the ``activa`` console script): one subcommand per pipeline stage.
+
+Snakemake rules call these commands and hold no logic of their own; they run the same without Snakemake.
+Every stage takes ``--config FILE`` (repeatable; later files override earlier ones, as Snakemake's
+``--configfile`` does) and validates it before doing any work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from activa import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="activa", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"activa {__version__}")
+    sub = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
+
+    def stage(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--config", action="append", required=True, type=Path, metavar="FILE",
+                       help="config YAML (repeatable, merged in order)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        return p
+
+    p = stage("simulate", "Simulate one split of a dataset family to Parquet.")
+    p.add_argument("--family", required=True)
+    p.add_argument("--split", required=True)
+    p.add_argument("--out-samples", required=True, type=Path)
+    p.add_argument("--out-scms", required=True, type=Path)
+
+    p = stage("baseline", "Conditional-Gaussian baseline predictions for a samples file.")
+    p.add_argument("--family", required=True)
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path)
+
+    p = stage("metrics", "Score a predictions file against the ground truth (MMD, WSD, ERG, p).")
+    p.add_argument("--family", required=True)
+    p.add_argument("--method", required=True)
+    p.add_argument("--truth", required=True, type=Path)
+    p.add_argument("--pred", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path)
+
+    p = stage("table1", "Write Table 1 (CSV, Markdown, LaTeX) from metrics files.")
+    p.add_argument("--metrics", nargs="*", default=[], type=Path, help="metrics files")
+    p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/table1")
+
+    p = stage("calibrate", "Compare metric conventions with the published baseline values.")
+    p.add_argument("--paper-values", required=True, type=Path)
+    p.add_argument("--out-prefix", required=True, type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from activa import config as cfg, stages
+    from activa.data import DataError
+
+    try:
+        config = cfg.load_config(args.config)
+        progress = not args.no_progress
+        if args.stage == "simulate":
+            stages.simulate(config, args.family, args.split, args.out_samples, args.out_scms, progress)
+        elif args.stage == "baseline":
+            stages.run_baseline(config, args.family, args.data, args.out)
+        elif args.stage == "metrics":
+            stages.run_metrics(config, args.family, args.method, args.truth, args.pred, args.out, progress)
+        elif args.stage == "table1":
+            stages.run_table1(config, args.metrics, args.out_prefix)
+        elif args.stage == "calibrate":
+            stages.run_calibrate(config, args.paper_values, args.out_prefix, progress)
+    except (cfg.ConfigError, DataError) as exc:
+        print(f"activa {args.stage}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,81 @@
+"""Pipeline configuration: YAML files merged in order, validated against ``config.schema.yaml``.
+
+The schema (``workflow/schemas/config.schema.yaml``, shipped in the package as ``activa/config.schema.yaml``)
+requires every key and forbids unknown ones, so a typo or a wrong type fails before any work starts, with
+the dotted path of the offending key in the message.
+"""
+
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration file is missing, unreadable or does not match the schema."""
+
+
+def schema() -> dict:
+    """The JSON schema every configuration must satisfy."""
+    text = resources.files("activa").joinpath("config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def deep_merge(base: dict, update: dict) -> dict:
+    """Recursively merge ``update`` into a copy of ``base`` (as Snakemake merges --configfile files)."""
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "<top level>"
+
+
+def validate(config: dict, source: str = "config") -> dict:
+    """Validate ``config`` against the schema; raise ``ConfigError`` naming the key on failure."""
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(config), key=lambda e: (list(e.absolute_path), e.message))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        raise ConfigError(f"{source}: invalid config key '{_key_path(error)}': {error.message}")
+    return config
+
+
+def load_config(paths: Iterable[str | Path]) -> dict:
+    """Load and deep-merge YAML files (later files override earlier ones), then validate."""
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise ConfigError("no config file given (expected at least one --config FILE)")
+    merged: dict[str, Any] = {}
+    for path in paths:
+        try:
+            loaded = yaml.safe_load(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level, got {type(loaded).__name__}")
+        merged = deep_merge(merged, loaded)
+    return validate(merged, source=" + ".join(str(p) for p in paths))
+
+
+def family(config: dict, name: str) -> dict:
+    """The configuration of dataset family ``name``; ``ConfigError`` if it is not configured."""
+    families = config["families"]
+    if name not in families:
+        raise ConfigError(f"config key 'families.{name}' not found; configured: {', '.join(sorted(families))}")
+    return families[name]

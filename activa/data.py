@@ -1,0 +1,256 @@
+"""The dataset format: Parquet files with explicit pyarrow schemas, written atomically, read with validation.
+
+Every family (linear Gaussian/Beta, SERGIO with 8 or 11 genes) uses the same two files per split.
+
+``<split>.samples.parquet``: one row per (SCM, regime), sorted by (scm, regime)
+
+======== ==================================== ===================================================
+column   type                                 meaning
+======== ==================================== ===================================================
+scm      int32                                SCM index within the file, 0..S-1
+regime   int16                                0 = observational, then one per (target, value)
+target   int16                                intervened variable, -1 for the observational regime
+value_index int16                             index into ``intervention_values`` (SERGIO: 0 =
+                                              knockout to 0), -1 for the observational regime
+value    float32 (null when observational)    nominal intervention value (before any jitter)
+samples  fixed_shape_tensor<float32>[N, d]    N samples of the d variables in that regime
+======== ==================================== ===================================================
+
+Prediction files (a model's or the baseline's samples) use the same schema and hold the interventional
+regimes only, with the ``scm`` and ``regime`` of the ground truth they predict.
+
+``<split>.scms.parquet``: one row per SCM: ``scm`` int32, ``adjacency`` fixed_shape_tensor<uint8>[d, d]
+(``[i, j] = 1`` for the edge i -> j), ``weights`` fixed_shape_tensor<float64>[d, d] (beta_ij),
+``noise_params`` fixed_shape_tensor<float64>[d, 2] (named by ``noise_param_names`` in the metadata).
+
+Both files carry the Parquet key-value metadata key ``activa`` holding JSON: ``format_version``, ``kind``
+("samples", "predictions" or "scms"), ``family``, ``split``, ``n_vars``, ``n_samples``,
+``intervention_values``, ``activa_version``, the generating family ``config`` and ``seed`` (and, for
+predictions, ``method``). Files are written to a temporary name and renamed, so an interrupted write never
+leaves a file that looks complete; identical inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from activa import __version__
+
+FORMAT_VERSION = 1
+META_KEY = b"activa"
+
+
+class DataError(ValueError):
+    """A dataset file does not match the activa format."""
+
+
+def samples_schema(n_samples: int, n_vars: int) -> pa.Schema:
+    return pa.schema([
+        pa.field("scm", pa.int32(), nullable=False),
+        pa.field("regime", pa.int16(), nullable=False),
+        pa.field("target", pa.int16(), nullable=False),
+        pa.field("value_index", pa.int16(), nullable=False),
+        pa.field("value", pa.float32()),
+        pa.field("samples", pa.fixed_shape_tensor(pa.float32(), [n_samples, n_vars]), nullable=False),
+    ])
+
+
+def scms_schema(n_vars: int) -> pa.Schema:
+    return pa.schema([
+        pa.field("scm", pa.int32(), nullable=False),
+        pa.field("adjacency", pa.fixed_shape_tensor(pa.uint8(), [n_vars, n_vars]), nullable=False),
+        pa.field("weights", pa.fixed_shape_tensor(pa.float64(), [n_vars, n_vars]), nullable=False),
+        pa.field("noise_params", pa.fixed_shape_tensor(pa.float64(), [n_vars, 2]), nullable=False),
+    ])
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path next to ``path``; rename it to ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def _tensor(array: np.ndarray, dtype) -> pa.Array:
+    return pa.FixedShapeTensorArray.from_numpy_ndarray(np.ascontiguousarray(array, dtype=dtype))
+
+
+def _write(table: pa.Table, path: str | Path, meta: dict) -> None:
+    meta = {"format_version": FORMAT_VERSION, "activa_version": __version__, **meta}
+    table = table.replace_schema_metadata({META_KEY: json.dumps(meta, sort_keys=True).encode()})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+@dataclass
+class Samples:
+    """Samples of S SCMs in R regimes, dense and ready for JAX.
+
+    samples: [S, R, N, d] float32. target, value_index: [R] int16 (-1 = observational).
+    value: [R] float32 (NaN = observational). scm: [S] int32, the SCM index of each row of ``samples``.
+    regime: [R] int16, the regime index of each column. meta: the file's ``activa`` metadata.
+    """
+
+    samples: np.ndarray
+    target: np.ndarray
+    value_index: np.ndarray
+    value: np.ndarray
+    scm: np.ndarray
+    regime: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def interventional(self) -> np.ndarray:
+        """Indices (into the regime axis) of the interventional regimes."""
+        return np.flatnonzero(self.target >= 0)
+
+
+def write_samples(path: str | Path, data: Samples, meta: dict) -> None:
+    """Write ``data`` (every SCM has the same regimes) as a samples or predictions file."""
+    S, R, N, d = data.samples.shape
+    if not np.isfinite(data.samples).all():
+        s, r = np.argwhere(~np.isfinite(data.samples).all(axis=(2, 3)))[0]
+        raise DataError(f"{path}: refusing to write non-finite samples (scm {data.scm[s]}, regime {data.regime[r]})")
+    value = np.tile(data.value.astype(np.float32), S)
+    table = pa.table(
+        {
+            "scm": pa.array(np.repeat(data.scm, R), pa.int32()),
+            "regime": pa.array(np.tile(data.regime, S), pa.int16()),
+            "target": pa.array(np.tile(data.target, S), pa.int16()),
+            "value_index": pa.array(np.tile(data.value_index, S), pa.int16()),
+            "value": pa.array(value, pa.float32(), mask=np.isnan(value)),
+            "samples": _tensor(data.samples.reshape(S * R, N, d), np.float32),
+        },
+        schema=samples_schema(N, d),
+    )
+    meta = {**meta, "n_vars": d, "n_samples": N}
+    _write(table, path, meta)
+
+
+def write_scms(path: str | Path, adjacency: np.ndarray, weights: np.ndarray, noise_params: np.ndarray,
+               meta: dict) -> None:
+    """Write per-SCM metadata: adjacency [S, d, d], weights [S, d, d], noise_params [S, d, 2]."""
+    S, d, _ = weights.shape
+    table = pa.table(
+        {
+            "scm": pa.array(np.arange(S), pa.int32()),
+            "adjacency": _tensor(adjacency, np.uint8),
+            "weights": _tensor(weights, np.float64),
+            "noise_params": _tensor(noise_params, np.float64),
+        },
+        schema=scms_schema(d),
+    )
+    _write(table, path, {**meta, "kind": "scms", "n_vars": d})
+
+
+def _open(path: str | Path) -> tuple[pa.Table, dict]:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file: {exc}") from None
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    if raw is None:
+        raise DataError(f"{path}: missing the '{META_KEY.decode()}' key-value metadata of the activa format")
+    meta = json.loads(raw)
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise DataError(f"{path}: format_version {meta.get('format_version')!r}, expected {FORMAT_VERSION}")
+    return table, meta
+
+
+def _check_schema(path, table: pa.Table, expected: pa.Schema) -> None:
+    for field_ in expected:
+        if field_.name not in table.column_names:
+            raise DataError(f"{path}: missing column '{field_.name}' (expected {field_.type})")
+        got = table.schema.field(field_.name).type
+        if got != field_.type:
+            raise DataError(f"{path}: column '{field_.name}' has type {got}, expected {field_.type}")
+        if not field_.nullable and table.column(field_.name).null_count:
+            raise DataError(f"{path}: column '{field_.name}' has null values")
+    extra = set(table.column_names) - set(expected.names)
+    if extra:
+        raise DataError(f"{path}: unexpected column(s) {sorted(extra)}")
+
+
+def _dense(table: pa.Table, column: str) -> np.ndarray:
+    return table.column(column).combine_chunks().to_numpy_ndarray()
+
+
+def read_samples(path: str | Path) -> Samples:
+    """Read and validate a samples or predictions file into dense arrays (see ``Samples``)."""
+    table, meta = _open(path)
+    try:
+        n, d = int(meta["n_samples"]), int(meta["n_vars"])
+    except KeyError as exc:
+        raise DataError(f"{path}: metadata lacks {exc}") from None
+    _check_schema(path, table, samples_schema(n, d))
+    scm = table.column("scm").to_numpy()
+    regime = table.column("regime").to_numpy()
+    if len(scm) == 0:
+        raise DataError(f"{path}: no rows")
+    order = np.lexsort((regime, scm))
+    if not np.array_equal(order, np.arange(len(order))):
+        raise DataError(f"{path}: rows are not sorted by (scm, regime)")
+    scms, counts = np.unique(scm, return_counts=True)
+    R = int(np.bincount(counts).argmax())  # the regime count of most SCMs
+    if not (counts == R).all():
+        i = np.flatnonzero(counts != R)[0]
+        raise DataError(f"{path}: column 'regime': scm {scms[i]} has {counts[i]} regimes, expected {R} like most SCMs")
+    layout = {c: table.column(c).to_numpy(zero_copy_only=False).reshape(len(scms), R) for c in ("regime", "target", "value_index")}
+    for c, grid in layout.items():
+        if not (grid == grid[0]).all():
+            bad = scms[np.flatnonzero((grid != grid[0]).any(axis=1))[0]]
+            raise DataError(f"{path}: column '{c}': scm {bad} has a different regime layout than scm {scms[0]}")
+    if ((layout["target"][0] < -1) | (layout["target"][0] >= d)).any():
+        raise DataError(f"{path}: column 'target': values must lie in -1..{d - 1}")
+    samples = _dense(table, "samples").reshape(len(scms), R, n, d)
+    finite = np.isfinite(samples).all(axis=(2, 3))
+    if not finite.all():
+        s, r = np.argwhere(~finite)[0]
+        raise DataError(f"{path}: column 'samples': NaN or inf at scm {scms[s]}, regime {layout['regime'][0][r]}")
+    value = table.column("value").to_numpy(zero_copy_only=False).astype(np.float32)[:R]
+    return Samples(samples, layout["target"][0], layout["value_index"][0], value,
+                   scms.astype(np.int32), layout["regime"][0], meta)
+
+
+@dataclass
+class SCMTable:
+    """Per-SCM metadata: adjacency [S, d, d] uint8, weights [S, d, d], noise_params [S, d, 2], meta."""
+
+    adjacency: np.ndarray
+    weights: np.ndarray
+    noise_params: np.ndarray
+    meta: dict
+
+
+def read_scms(path: str | Path) -> SCMTable:
+    """Read and validate a ``.scms.parquet`` file."""
+    table, meta = _open(path)
+    if "n_vars" not in meta:
+        raise DataError(f"{path}: metadata lacks 'n_vars'")
+    _check_schema(path, table, scms_schema(int(meta["n_vars"])))
+    if not np.array_equal(table.column("scm").to_numpy(), np.arange(table.num_rows)):
+        raise DataError(f"{path}: column 'scm' must be 0..{table.num_rows - 1} in order")
+    return SCMTable(_dense(table, "adjacency"), _dense(table, "weights"), _dense(table, "noise_params"), meta)

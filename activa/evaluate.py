@@ -1,0 +1,127 @@
+"""Scoring predictions against ground truth, one row per (SCM, interventional regime) pair.
+
+The metric conventions come from the config's ``metrics`` section (pinned by the calibration report,
+see README "Metric conventions"). ``wsd.power`` reports W_p^p instead of W_p; ``wsd.mass: counts`` lets
+every sample weigh 1 instead of 1/N, which multiplies the transport cost by N (the number of
+ground-truth samples).
+
+Metric files (``results/metrics/<method>/<family>.parquet``) have one row per pair with the columns of
+``METRICS_SCHEMA`` and the ``activa`` key-value metadata (method, family, conventions, seed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from activa import __version__, metrics
+from activa.data import META_KEY, DataError, Samples, atomic_path
+
+METRIC_COLUMNS = ("mmd", "wsd", "erg", "p_value")
+METRICS_SCHEMA = pa.schema([
+    pa.field("scm", pa.int32(), nullable=False),
+    pa.field("regime", pa.int16(), nullable=False),
+    pa.field("target", pa.int16(), nullable=False),
+    pa.field("value_index", pa.int16(), nullable=False),
+    *[pa.field(c, pa.float64(), nullable=False) for c in METRIC_COLUMNS],
+])
+
+
+def conventions(metrics_config: dict) -> dict:
+    """The ``score_pairs`` specs of the four reported metrics (W_p computed raw, see ``wsd_transform``)."""
+    return {
+        "mmd": {"metric": "mmd", **metrics_config["mmd"]},
+        "wsd": {"metric": "wasserstein", "p": metrics_config["wsd"]["p"]},
+        "erg": {"metric": "energy", **metrics_config["erg"]},
+        "p_value": {"metric": "energy_test", **metrics_config["p_value"]},
+    }
+
+
+def wsd_transform(w: np.ndarray, p: int, power: bool, mass: str, n_samples: int) -> np.ndarray:
+    """Turn W_p into the configured report: W_p or W_p^p, times N when every sample weighs 1."""
+    out = w**p if power else w
+    return out * n_samples if mass == "counts" else out
+
+
+def pair_arrays(truth: Samples, pred: Samples, truth_name: str = "truth", pred_name: str = "predictions"):
+    """Align predictions with the truth: (x [P, N, d], y [P, M, d], truth regime indices [R'])."""
+    if not np.array_equal(truth.scm, pred.scm):
+        raise DataError(f"{pred_name}: column 'scm' does not list the same SCMs as {truth_name}")
+    position = {int(r): i for i, r in enumerate(truth.regime)}
+    missing = [int(r) for r in pred.regime if int(r) not in position]
+    if missing:
+        raise DataError(f"{pred_name}: column 'regime': regime(s) {missing} not in {truth_name}")
+    idx = np.array([position[int(r)] for r in pred.regime])
+    if not (np.array_equal(truth.target[idx], pred.target) and np.array_equal(truth.value_index[idx], pred.value_index)):
+        raise DataError(f"{pred_name}: columns 'target'/'value_index' disagree with {truth_name} for the same regimes")
+    if (pred.target < 0).any():
+        raise DataError(f"{pred_name}: column 'target': predictions must hold interventional regimes only")
+    if truth.samples.shape[-1] != pred.samples.shape[-1]:
+        raise DataError(f"{pred_name}: {pred.samples.shape[-1]} variables, {truth_name} has {truth.samples.shape[-1]}")
+    S, R = pred.samples.shape[:2]
+    x = truth.samples[:, idx].reshape(S * R, *truth.samples.shape[2:]).astype(np.float64)
+    y = pred.samples.reshape(S * R, *pred.samples.shape[2:]).astype(np.float64)
+    return x, y, idx
+
+
+def score_arrays(x: np.ndarray, y: np.ndarray, metrics_config: dict, seed: int, progress: bool = True,
+                 include: tuple[str, ...] = METRIC_COLUMNS) -> dict:
+    """The reported metrics per pair (x [P, N, d] truth, y [P, M, d] predictions) -> name -> [P]."""
+    specs = {k: v for k, v in conventions(metrics_config).items() if k in include}
+    values = metrics.score_pairs(x, y, conventions=specs, seed=seed,
+                                 chunk_size=metrics_config["chunk_size"], progress=progress)
+    if "wsd" in values:
+        wsd = metrics_config["wsd"]
+        values["wsd"] = wsd_transform(values["wsd"], wsd["p"], wsd["power"], wsd["mass"], x.shape[1])
+    return values
+
+
+def score(truth: Samples, pred: Samples, metrics_config: dict, seed: int, progress: bool = True,
+          truth_name: str = "truth", pred_name: str = "predictions") -> pd.DataFrame:
+    """Per-pair metrics as a DataFrame with the columns of ``METRICS_SCHEMA``."""
+    x, y, idx = pair_arrays(truth, pred, truth_name, pred_name)
+    values = score_arrays(x, y, metrics_config, seed, progress)
+    S, R = pred.samples.shape[:2]
+    frame = pd.DataFrame({
+        "scm": np.repeat(pred.scm, R).astype(np.int32),
+        "regime": np.tile(pred.regime, S).astype(np.int16),
+        "target": np.tile(pred.target, S).astype(np.int16),
+        "value_index": np.tile(pred.value_index, S).astype(np.int16),
+    })
+    for column in METRIC_COLUMNS:
+        frame[column] = np.asarray(values[column], dtype=np.float64)
+    return frame
+
+
+def write_metrics(path: str | Path, frame: pd.DataFrame, meta: dict) -> None:
+    table = pa.Table.from_pandas(frame, schema=METRICS_SCHEMA, preserve_index=False)
+    meta = {"format_version": 1, "kind": "metrics", "activa_version": __version__, **meta}
+    table = table.replace_schema_metadata({META_KEY: json.dumps(meta, sort_keys=True).encode()})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def read_metrics(path: str | Path) -> tuple[pd.DataFrame, dict]:
+    """Read a metrics file, checking its columns; returns (frame, metadata)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    table = pq.read_table(path)
+    for field_ in METRICS_SCHEMA:
+        if field_.name not in table.column_names:
+            raise DataError(f"{path}: missing column '{field_.name}' (expected {field_.type})")
+        if table.schema.field(field_.name).type != field_.type:
+            raise DataError(f"{path}: column '{field_.name}' has type {table.schema.field(field_.name).type}, "
+                            f"expected {field_.type}")
+    meta = json.loads((table.schema.metadata or {}).get(META_KEY, b"{}"))
+    frame = table.to_pandas()
+    bad = ~np.isfinite(frame[list(METRIC_COLUMNS)].to_numpy())
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DataError(f"{path}: column '{METRIC_COLUMNS[col]}' is not finite at row {row}")
+    return frame, meta

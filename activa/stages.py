@@ -1,0 +1,157 @@
+"""The pipeline stages, one function each; ``activa.cli`` exposes them as ``python -m activa <stage>``.
+
+Every stage reads its inputs, validates them, and writes its outputs atomically. Random streams come from
+``scm.seed_sequence(config seed, stage, family, split)``, so every (stage, family, split) has its own
+reproducible stream and results do not depend on which other jobs ran.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from tqdm import tqdm
+
+from activa import baseline, calibration, config as cfg, evaluate, scm, tables
+from activa.data import Samples, read_samples, write_samples, write_scms, write_text
+
+
+def _bar(total: int, desc: str, enabled: bool = True) -> tqdm:
+    return tqdm(total=total, desc=desc, unit="scm", file=sys.stderr, disable=not enabled, mininterval=1.0)
+
+
+def simulate_split(config: dict, family: str, split: str, jitter_std: float | None = None,
+                   progress: bool = True) -> tuple[scm.LinearSCMs, Samples]:
+    """Simulate one split of a family in memory; ``jitter_std`` overrides the configured one."""
+    spec = dict(cfg.family(config, family))
+    if split not in spec["splits"]:
+        raise cfg.ConfigError(f"config key 'families.{family}.splits.{split}' not found")
+    if jitter_std is not None:
+        spec["jitter_std"] = jitter_std
+    n_scm = spec["splits"][split]
+    with _bar(n_scm, f"simulate {family}/{split}", progress) as bar:
+        scms, regimes, samples = scm.simulate(spec, n_scm, scm.seed_sequence(config["seed"], "simulate", family, split),
+                                              progress=bar.update)
+    data = Samples(samples.astype(np.float32), regimes.target, regimes.value_index, regimes.value.astype(np.float32),
+                   np.arange(n_scm, dtype=np.int32), np.arange(len(regimes), dtype=np.int16))
+    return scms, data
+
+
+def _family_meta(config: dict, family: str, split: str) -> dict:
+    spec = cfg.family(config, family)
+    return {"family": family, "split": split, "config": spec, "seed": config["seed"],
+            "intervention_values": spec["intervention_values"]}
+
+
+def simulate(config: dict, family: str, split: str, out_samples: Path, out_scms: Path, progress: bool = True) -> None:
+    """Stage ``simulate``: write ``<split>.samples.parquet`` and ``<split>.scms.parquet`` of a family."""
+    scms, data = simulate_split(config, family, split, progress=progress)
+    meta = _family_meta(config, family, split)
+    write_scms(out_scms, scms.adjacency, scms.weights, scms.noise_params,
+               {**meta, "noise_family": scms.noise_family, "noise_param_names": scm.NOISE_PARAM_NAMES[scms.noise_family]})
+    write_samples(out_samples, data, {**meta, "kind": "samples"})
+
+
+def baseline_predictions(config: dict, truth: Samples, family: str, split: str) -> Samples:
+    """The conditional baseline's samples for every interventional regime of ``truth``."""
+    rng = np.random.Generator(np.random.PCG64(scm.seed_sequence(config["seed"], "baseline", family, split)))
+    regimes = truth.interventional
+    observational = truth.samples[:, np.flatnonzero(truth.target < 0)[0]]
+    samples = baseline.predict(observational, truth.target[regimes], truth.value[regimes], truth.samples.shape[2],
+                               rng, config["baseline"]["ridge"])
+    return Samples(samples.astype(np.float32), truth.target[regimes], truth.value_index[regimes], truth.value[regimes],
+                   truth.scm, truth.regime[regimes])
+
+
+def run_baseline(config: dict, family: str, data_path: Path, out: Path) -> None:
+    """Stage ``baseline``: predictions file for the test split of a family."""
+    truth = read_samples(data_path)
+    split = truth.meta.get("split", "test")
+    pred = baseline_predictions(config, truth, family, split)
+    write_samples(out, pred, {**_family_meta(config, family, split), "kind": "predictions", "method": "baseline",
+                              "ridge": config["baseline"]["ridge"]})
+
+
+def metrics_seed(config: dict, family: str, method: str) -> int:
+    return int(scm.seed_sequence(config["seed"], "metrics", family, method).generate_state(1)[0])
+
+
+def run_metrics(config: dict, family: str, method: str, truth_path: Path, pred_path: Path, out: Path,
+                progress: bool = True) -> pd.DataFrame:
+    """Stage ``metrics``: score a predictions file against the ground truth, one row per pair."""
+    truth, pred = read_samples(truth_path), read_samples(pred_path)
+    seed = metrics_seed(config, family, method)
+    frame = evaluate.score(truth, pred, config["metrics"], seed, progress, str(truth_path), str(pred_path))
+    evaluate.write_metrics(out, frame, {"family": family, "method": method, "conventions": config["metrics"],
+                                        "seed": seed, "truth": str(truth_path), "predictions": str(pred_path)})
+    return frame
+
+
+def run_table1(config: dict, metric_paths: list[Path], out_prefix: Path) -> pd.DataFrame:
+    """Stage ``table1``: Table 1 (CSV, Markdown, LaTeX) from metrics files (method/family in their metadata)."""
+    files = {}
+    for path in metric_paths:
+        meta = evaluate.read_metrics(path)[1]
+        key = (meta.get("method"), meta.get("family"))
+        if None in key:
+            raise evaluate.DataError(f"{path}: metadata lacks 'method' or 'family'")
+        files[key] = path
+    table = tables.collect(config["table1"]["rows"], files)
+    tables.write_table1(table, out_prefix)
+    return table
+
+
+def _baseline_pairs(config: dict, family: str, jitter_std: float | None = None, progress: bool = True):
+    """Ground truth and baseline samples of a family's test split, aligned pair by pair (x, y)."""
+    _, truth = simulate_split(config, family, "test", jitter_std=jitter_std, progress=progress)
+    x, y, _ = evaluate.pair_arrays(truth, baseline_predictions(config, truth, family, "test"))
+    return x, y
+
+
+def run_calibrate(config: dict, paper_values: Path, out_prefix: Path, progress: bool = True) -> pd.DataFrame:
+    """Stage ``calibrate``: the metric-convention report (Markdown + CSV) against the published baseline.
+
+    Writes ``<prefix>.md`` (the report), ``<prefix>.csv`` (every candidate) and ``<prefix>.sensitivity.csv``.
+    """
+    published = yaml.safe_load(Path(paper_values).read_text())["v2_table1"]
+    calib = config["calibration"]
+    families = calib["families"]
+    for f in families:
+        cfg.family(config, f)
+        if f not in published["rows"]:
+            raise cfg.ConfigError(f"calibration.families: '{f}' has no published row in {paper_values}")
+    records = []
+    for jitter in calib["jitter_std_candidates"]:
+        for family in families:
+            x, y = _baseline_pairs(config, family, jitter, progress)
+            for name, values in calibration.candidate_scores(x, y, config["metrics"]["chunk_size"], progress).items():
+                metric, candidate = name.split(":")
+                records.append({"jitter_std": jitter, "family": family, "metric": metric, "candidate": candidate,
+                                "ours": float(np.mean(values))})
+    frame = calibration.compare(pd.DataFrame.from_records(records), published["rows"])
+    sensitivity = []
+    for variant, overrides in calib["generator_variants"].items():
+        varied = cfg.deep_merge(config, {"families": {f: overrides for f in families}})
+        for family in families:
+            x, y = _baseline_pairs(varied, family, progress=progress)
+            scores = evaluate.score_arrays(x, y, config["metrics"], seed=0, progress=progress,
+                                          include=("mmd", "wsd", "erg"))
+            sensitivity += [{"variant": variant, "family": family, "metric": m, "candidate": "configured",
+                             "jitter_std": varied["families"][family]["jitter_std"], "ours": float(np.mean(scores[m]))}
+                            for m in ("mmd", "wsd", "erg")]
+    sensitivity = calibration.compare(pd.DataFrame.from_records(sensitivity), published["rows"]) if sensitivity \
+        else pd.DataFrame()
+    jitters = {config["families"][f]["jitter_std"] for f in families}
+    if len(jitters) != 1:
+        raise cfg.ConfigError("calibration.families: the calibrated families must share one jitter_std")
+    labels = {f: config["families"][f]["label"] for f in families}
+    text = calibration.report(frame, sensitivity, families, labels, calibration.configured_names(config["metrics"]),
+                              jitters.pop(), published["source"])
+    out_prefix = Path(out_prefix)
+    write_text(out_prefix.with_suffix(".csv"), frame.to_csv(index=False, float_format="%.6g"))
+    write_text(out_prefix.with_suffix(".sensitivity.csv"), sensitivity.to_csv(index=False, float_format="%.6g"))
+    write_text(out_prefix.with_suffix(".md"), text)
+    return frame

@@ -1,0 +1,100 @@
+"""Table 1 of ACTIVA v2 (rows Gauss 2 ... OOD; MMD/WSD/ERG for ACTIVA and the baseline) in three formats.
+
+A cell is the mean of the metric over all (test SCM, interventional regime) pairs of that family. A cell
+whose metrics file does not exist yet (a model not trained, a dataset not simulated) is left empty in the
+CSV and printed as an en dash in Markdown and LaTeX: never filled in. The lowest value of a metric in a
+row is set in bold when more than one method has a value.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from activa.data import write_text
+from activa.evaluate import read_metrics
+
+METHODS = (("activa", "ACTIVA"), ("baseline", "Baseline"))
+METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 1), ("erg", "ERG", 1))
+
+
+def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path]) -> pd.DataFrame:
+    """Mean metrics per (row, method): columns data, <method>_<metric>, <method>_pairs.
+
+    rows: the config's ``table1.rows`` ({key, label}); metric_files: (method, family key) -> metrics file.
+    """
+    records = []
+    for row in rows:
+        record = {"key": row["key"], "data": row["label"]}
+        for method, _ in METHODS:
+            path = metric_files.get((method, row["key"]))
+            frame = read_metrics(path)[0] if path is not None else None
+            for metric, _, _ in METRICS:
+                record[f"{method}_{metric}"] = float(frame[metric].mean()) if frame is not None else math.nan
+            record[f"{method}_pairs"] = len(frame) if frame is not None else 0
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _cells(table: pd.DataFrame, bold, dash: str) -> list[list[str]]:
+    out = []
+    for _, row in table.iterrows():
+        cells = [row["data"]]
+        best = {}
+        for metric, _, _ in METRICS:
+            present = [row[f"{m}_{metric}"] for m, _ in METHODS if not math.isnan(row[f"{m}_{metric}"])]
+            best[metric] = min(present) if len(present) > 1 else None
+        for method, _ in METHODS:
+            for metric, _, digits in METRICS:
+                value = row[f"{method}_{metric}"]
+                if math.isnan(value):
+                    cells.append(dash)
+                    continue
+                text = f"{value:.{digits}f}"
+                cells.append(bold(text) if best[metric] is not None and np.isclose(value, best[metric]) else text)
+        out.append(cells)
+    return out
+
+
+def to_markdown(table: pd.DataFrame) -> str:
+    header = ["Data"] + [f"{name} {label}" for _, name in METHODS for _, label, _ in METRICS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in _cells(table, lambda t: f"**{t}**", "–")]
+    note = ("\nMean over all (test SCM, interventional regime) pairs; lower is better. "
+            "– = not computed yet (no metrics file for that model or dataset).\n")
+    return "\n".join(lines) + "\n" + note
+
+
+def _latex_escape(text: str) -> str:
+    for char, escaped in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def to_latex(table: pd.DataFrame) -> str:
+    n = len(METRICS)
+    lines = [
+        r"\begin{tabular}{l" + "r" * (n * len(METHODS)) + "}",
+        r"\toprule",
+        "Data & " + " & ".join(rf"\multicolumn{{{n}}}{{c}}{{{name}}}" for _, name in METHODS) + r" \\",
+        " ".join(rf"\cmidrule(lr){{{2 + i * n}-{1 + (i + 1) * n}}}" for i in range(len(METHODS))),
+        " & " + " & ".join(label for _ in METHODS for _, label, _ in METRICS) + r" \\",
+        r"\midrule",
+    ]
+    for cells in _cells(table, lambda t: rf"\textbf{{{t}}}", "--"):
+        lines.append(" & ".join([_latex_escape(cells[0])] + cells[1:]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def write_table1(table: pd.DataFrame, prefix: str | Path) -> list[Path]:
+    """Write ``<prefix>.csv``, ``.md`` and ``.tex`` atomically; returns the paths."""
+    prefix = Path(prefix)
+    paths = [prefix.with_suffix(s) for s in (".csv", ".md", ".tex")]
+    write_text(paths[0], table.to_csv(index=False, float_format="%.6g"))
+    write_text(paths[1], to_markdown(table))
+    write_text(paths[2], to_latex(table))
+    return paths

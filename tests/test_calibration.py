@@ -1,0 +1,63 @@
+"""The calibration report: candidate bookkeeping, ranking and verdicts on hand-made numbers."""
+
+import numpy as np
+import pandas as pd
+
+from activa import calibration
+
+PUBLISHED = {"a": {"baseline": {"mmd": 1.0, "wsd": 10.0, "erg": 4.0}},
+             "b": {"baseline": {"mmd": 0.5, "wsd": 20.0, "erg": 8.0}}}
+
+
+def test_configured_names_find_the_grid_entry():
+    config = {"mmd": dict(squared=False, unbiased=False, bandwidth="median_pooled", kernel_scale="sigma2"),
+              "wsd": dict(p=2, power=True, mass="probability"), "erg": dict(form="scaled", unbiased=True)}
+    assert calibration.configured_names(config) == {"mmd": "mmd_b_median_pooled_sigma2", "wsd": "w2sq",
+                                                    "erg": "energy_scaled_u"}
+
+
+def test_candidate_scores_cover_the_grid_and_are_consistent():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((5, 10, 3)), rng.standard_normal((5, 10, 3)) + 1.0
+    scores = calibration.candidate_scores(x, y, chunk_size=2, progress=False)
+    expected = ({f"mmd:{k}" for k in calibration.MMD_CANDIDATES} | {f"wsd:{k}" for k in calibration.WSD_CANDIDATES}
+                | {f"erg:{k}" for k in calibration.ERG_CANDIDATES}
+                | {"wsd:w1_coord_sum", "wsd:w1_coord_mean", "erg:energy_sqrt_v", "erg:energy_scipy_coord_sum",
+                   "erg:energy_scipy_coord_mean"})
+    assert set(scores) == expected
+    assert np.allclose(scores["wsd:w1_counts"], 10 * scores["wsd:w1"])
+    assert np.allclose(scores["wsd:w2sq"], scores["wsd:w2"] ** 2)
+    assert np.allclose(scores["erg:energy_half_v"], scores["erg:energy_szekely_v"] / 2)
+    assert np.allclose(scores["erg:energy_scaled_v"], 5 * scores["erg:energy_szekely_v"])
+    assert np.allclose(scores["mmd:mmd2_b_median_pooled_sigma2"], scores["mmd:mmd_b_median_pooled_sigma2"] ** 2)
+    assert np.allclose(scores["wsd:w1_coord_sum"], 3 * scores["wsd:w1_coord_mean"])
+
+
+def frame_of(values):
+    rows = [{"jitter_std": 0.1, "family": f, "metric": m, "candidate": c, "ours": v}
+            for (f, m, c), v in values.items()]
+    return calibration.compare(pd.DataFrame(rows), PUBLISHED)
+
+
+def test_ranking_prefers_the_candidate_that_matches():
+    frame = frame_of({("a", "mmd", "good"): 1.0, ("b", "mmd", "good"): 0.55,
+                      ("a", "mmd", "bad"): 3.0, ("b", "mmd", "bad"): 0.1})
+    ranking = calibration.rank(frame)
+    assert ranking.candidate.tolist() == ["good", "bad"]
+    assert np.isclose(ranking.abs_log10_ratio[0], np.log10(1.1) / 2)
+
+
+def test_report_verdicts():
+    values = {}
+    for f in ("a", "b"):
+        pub = PUBLISHED[f]["baseline"]
+        values[(f, "mmd", "mmd_b_median_pooled_sigma2")] = pub["mmd"] * 1.1  # within 1.5: pinned
+        values[(f, "wsd", "w1")] = pub["wsd"] / 4  # off by 4: not pinned
+        values[(f, "erg", "energy_szekely_v")] = pub["erg"] * 1.2
+    frame = frame_of(values)
+    configured = {"mmd": "mmd_b_median_pooled_sigma2", "wsd": "w1", "erg": "energy_szekely_v"}
+    text = calibration.report(frame, pd.DataFrame(), ["a", "b"], {"a": "A", "b": "B"}, configured, 0.1, "test")
+    assert "- MMD: best `mmd_b_median_pooled_sigma2` with jitter sd 0.1 (off by a factor 1.10 on average)" in text
+    assert "pinned: the best candidate is within a factor 1.5 on average" in text
+    assert "- WSD: best `w1` with jitter sd 0.1 (off by a factor 4.00 on average); configured `w1` (factor 4.00). not pinned" in text
+    assert "| **w1** (configured) | 0.1 | 0.602 | 2.5 (0.25) | 5 (0.25) |" in text

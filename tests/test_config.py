@@ -1,0 +1,55 @@
+"""Configuration: every shipped config validates; unknown or ill-typed keys fail naming the key."""
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from activa.config import ConfigError, load_config
+
+
+@pytest.mark.parametrize("extra", [[], ["config/quick.yaml"], ["config/smoke.yaml"]])
+def test_shipped_configs_validate(root, extra):
+    config = load_config([root / "config/config.yaml", *[root / e for e in extra]])
+    assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8"}
+
+
+def test_paper_scale_sizes(root):
+    f = load_config([root / "config/config.yaml"])["families"]
+    assert (f["gauss2"]["splits"], f["gauss2"]["samples_per_regime"]) == ({"train": 9000, "test": 1000}, 40)
+    assert (f["beta8"]["splits"], f["beta8"]["samples_per_regime"]) == ({"train": 27000, "test": 3000}, 30)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "override.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_unknown_key_is_named(root, tmp_path):
+    bad = write(tmp_path, "families:\n  gauss2:\n    edge_probability: 0.3\n")
+    with pytest.raises(ConfigError, match=r"invalid config key 'families\.gauss2': Additional properties are not "
+                                          r"allowed \('edge_probability' was unexpected\)"):
+        load_config([root / "config/config.yaml", bad])
+
+
+def test_ill_typed_key_is_named(root, tmp_path):
+    bad = write(tmp_path, "families:\n  beta8:\n    splits: {train: many, test: 3}\n")
+    with pytest.raises(ConfigError, match=r"invalid config key 'families\.beta8\.splits\.train': 'many' is not of type 'integer'"):
+        load_config([root / "config/config.yaml", bad])
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ConfigError, match=r"nothere\.yaml: config file not found"):
+        load_config([tmp_path / "nothere.yaml"])
+    with pytest.raises(ConfigError, match=r"override\.yaml: not valid YAML"):
+        load_config([write(tmp_path, "a: [1,\n")])
+
+
+def test_snakemake_rejects_bad_config_before_any_job(root, tmp_path):
+    bad = write(tmp_path, yaml.safe_dump({"metrics": {"mmd": {"squared": "yes"}}}))
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", str(bad)], cwd=root, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "squared" in result.stdout + result.stderr
+    assert "is not of type 'boolean'" in result.stdout + result.stderr

@@ -1,0 +1,29 @@
+rule calibrate:
+    """Which metric conventions (and jitter reading) reproduce the published baseline values."""
+    input:
+        paper_values="config/paper_values.yaml",
+    output:
+        report(
+            CALIBRATION,
+            caption="workflow/report/calibration.rst",
+            category="Calibration",
+            labels=lambda wildcards, output: {"report": "metric conventions"},
+        ),
+    params:
+        config_args=CONFIG_ARGS,
+        families={f: config["families"][f] for f in config["calibration"]["families"]},
+        calibration=config["calibration"],
+        baseline=config["baseline"],
+    log:
+        "results/logs/calibration/metric_conventions.log",
+    benchmark:
+        "results/benchmarks/calibration/metric_conventions.tsv"
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa calibrate {params.config_args} --paper-values {input.paper_values} "
+        "--out-prefix results/calibration/metric_conventions 2> {log}"

@@ -1,0 +1,23 @@
+rule metrics:
+    """MMD, WSD, ERG and the energy permutation test per (test SCM, interventional regime) pair."""
+    input:
+        truth="results/data/{family}/test.samples.parquet",
+        pred="results/predictions/{method}/{family}.parquet",
+    output:
+        "results/metrics/{method}/{family}.parquet",
+    params:
+        config_args=CONFIG_ARGS,
+        conventions=config["metrics"],
+    log:
+        "results/logs/metrics/{method}_{family}.log",
+    benchmark:
+        "results/benchmarks/metrics/{method}_{family}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: 2000 + mem_mb(wildcards.family, "test", 24),
+        runtime=30,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa metrics {params.config_args} --family {wildcards.family} "
+        "--method {wildcards.method} --truth {input.truth} --pred {input.pred} --out {output} 2> {log}"

@@ -61,8 +61,8 @@ with ground cost ``|a-b|^p``; returns ``(min cost)^(1/p)``, i.e. W_p (p=2 gives 
     ``tol = 1e-10 * (|E_obs| + n m / (n+m) * mean(D))`` is far below any genuine difference but above
     floating-point rounding, so relabellings with mathematically equal statistics count as ties.
 
-``score_pairs(conventions=...)`` computes any set of named metrics in one pass; ``DEFAULT_CONVENTIONS``
-shows the spec format. The single-metric functions above are thin wrappers around it.
+``score_pairs(conventions=...)`` computes any set of named metrics in one pass; the pipeline builds its
+specs from the config's ``metrics`` section (``activa.evaluate.conventions``). The single-metric functions above are thin wrappers around it.
 """
 
 from __future__ import annotations
@@ -75,7 +75,6 @@ import numpy as np
 from scipy import optimize, sparse
 
 __all__ = [
-    "DEFAULT_CONVENTIONS",
     "pooled_distances",
     "mmd",
     "wasserstein",
@@ -83,13 +82,6 @@ __all__ = [
     "energy_test_pvalue",
     "score_pairs",
 ]
-
-DEFAULT_CONVENTIONS: dict[str, dict] = {
-    "mmd": {"metric": "mmd", "squared": False, "unbiased": False, "bandwidth": "median_pooled", "kernel_scale": "2sigma2"},
-    "wsd": {"metric": "wasserstein", "p": 1},
-    "erg": {"metric": "energy", "form": "scaled", "unbiased": False},
-    "p_value": {"metric": "energy_test", "n_permutations": 100, "plus_one": False},
-}
 
 _BANDWIDTHS = ("median_pooled", "median_x")
 _KERNEL_SCALES = {"2sigma2": 2.0, "sigma2": 1.0}
@@ -378,7 +370,7 @@ def score_pairs(x, y, *, conventions: Mapping[str, Mapping], n_permutations: int
         conventions: name -> spec, a spec being {"metric": "mmd" | "wasserstein" | "energy" | "energy_test",
             plus that metric's convention keys (mmd: squared, unbiased, bandwidth, kernel_scale;
             wasserstein: p; energy: form, unbiased; energy_test: n_permutations, plus_one)}; missing keys take
-            the defaults of the single-metric functions. See ``DEFAULT_CONVENTIONS`` and the module docstring.
+            the defaults of the single-metric functions. See the module docstring.
         n_permutations: default for energy_test specs without their own 'n_permutations'.
         seed: seed of the permutations of every energy_test spec.
         chunk_size: pairs per chunk (lowered automatically when a chunk's temporaries would exceed ~0.75 GiB).

@@ -15,9 +15,8 @@ def activa(root, *args):
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    from tests.conftest import ROOT
-
+def run(tmp_path_factory, root):
+    ROOT = root
     out = tmp_path_factory.mktemp("pipeline")
     cfg = ["--config", ROOT / "config/config.yaml", "--config", ROOT / "config/smoke.yaml"]
     for family in ("gauss2", "beta8"):

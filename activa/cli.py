@@ -48,6 +48,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", nargs="*", default=[], type=Path, help="metrics files")
     p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/table1")
 
+    p = stage("train", "Train (or resume) one ACTIVA variant.")
+    p.add_argument("--variant", required=True)
+    p.add_argument("--data", required=True, type=Path, help="the training family's train.samples.parquet")
+    p.add_argument("--checkpoint", required=True, type=Path, help="resumed from if it exists")
+    p.add_argument("--out-model", required=True, type=Path)
+    p.add_argument("--out-log", required=True, type=Path)
+    p.add_argument("--out-figures", nargs="+", required=True, type=Path, help="loss curve (.png, .pdf)")
+
+    p = stage("predict", "ACTIVA's samples for every interventional regime of a test split.")
+    p.add_argument("--method", required=True, help="activa (config n_latents) or activa_1latent")
+    p.add_argument("--model", required=True, type=Path)
+    p.add_argument("--family", required=True)
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path)
+
     p = stage("calibrate", "Compare metric conventions with the published baseline values.")
     p.add_argument("--paper-values", required=True, type=Path)
     p.add_argument("--out-prefix", required=True, type=Path)
@@ -70,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             stages.run_metrics(config, args.family, args.method, args.truth, args.pred, args.out, progress)
         elif args.stage == "table1":
             stages.run_table1(config, args.metrics, args.out_prefix)
+        elif args.stage == "train":
+            stages.run_train(config, args.variant, args.data, args.out_model, args.out_log, args.out_figures,
+                             args.checkpoint, progress)
+        elif args.stage == "predict":
+            stages.run_predict(config, args.method, args.model, args.data, args.family, args.out, progress)
         elif args.stage == "calibrate":
             stages.run_calibrate(config, args.paper_values, args.out_prefix, progress)
     except (cfg.ConfigError, DataError) as exc:

@@ -7,6 +7,7 @@ reproducible stream and results do not depend on which other jobs ran.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -155,3 +156,75 @@ def run_calibrate(config: dict, paper_values: Path, out_prefix: Path, progress: 
     write_text(out_prefix.with_suffix(".sensitivity.csv"), sensitivity.to_csv(index=False, float_format="%.6g"))
     write_text(out_prefix.with_suffix(".md"), text)
     return frame
+
+
+def variant_configs(config: dict, variant: str):
+    """(ModelConfig, TrainConfig, variant spec) of an ACTIVA variant; |I| from the training family's values."""
+    from activa.model import ModelConfig
+    from activa.train import TrainConfig
+
+    variants = config["activa"]["variants"]
+    if variant not in variants:
+        raise cfg.ConfigError(f"config key 'activa.variants.{variant}' not found; configured: {', '.join(variants)}")
+    spec = variants[variant]
+    family = cfg.family(config, spec["train_on"])
+    model_cfg = ModelConfig(n_values=len(family["intervention_values"]), heads=spec["heads"], K=spec["K"],
+                            e=spec["e"], h=spec["h"], c=spec["c"], k=spec["k"], L=spec["L"], latent=spec["latent"],
+                            dropout=spec["dropout"])
+    training = config["activa"]["training"]
+    train_cfg = TrainConfig(batch_size=spec["batch_size"], epochs=spec["epochs"], lr=spec["lr"], beta=spec["beta"],
+                            seed=spec["seed"], grad_clip_norm=training["grad_clip_norm"],
+                            steps_per_call=training["steps_per_call"], checkpoint_every=training["checkpoint_every"])
+    return model_cfg, train_cfg, spec
+
+
+def run_train(config: dict, variant: str, data_path: Path, out_model: Path, out_log: Path, out_figures: list[Path],
+              checkpoint_path: Path, progress: bool = True) -> None:
+    """Stage ``train``: fit one ACTIVA variant (resuming from ``checkpoint_path`` if present)."""
+    from activa import checkpoint, plots, train
+
+    model_cfg, train_cfg, spec = variant_configs(config, variant)
+    data = read_samples(data_path)
+    if data.meta.get("family") != spec["train_on"]:
+        raise cfg.ConfigError(f"{data_path}: holds family {data.meta.get('family')!r}, but variant '{variant}' "
+                              f"trains on '{spec['train_on']}'")
+    params, log = train.fit(data, model_cfg, train_cfg, checkpoint_path, progress=progress, describe=f"train {variant}")
+    write_text(out_log, log.to_csv(index=False, float_format="%.6g"))
+    plots.loss_curve(log, out_figures, f"ACTIVA {variant}: {len(log)} steps, batch {train_cfg.batch_size}")
+    checkpoint.save(out_model, {"params": params}, {
+        "model_config": model_cfg.to_dict(), "train_config": dataclasses.asdict(train_cfg), "variant": variant,
+        "family": spec["train_on"], "intervention_values": data.meta["intervention_values"],
+        "steps": int(log["step"].iloc[-1]) if len(log) else 0, "activa_version": data.meta.get("activa_version")})
+
+
+METHOD_LATENTS = {"activa": None, "activa_1latent": 1}  # None: the config's inference.n_latents
+
+
+def run_predict(config: dict, method: str, model_path: Path, data_path: Path, family: str, out: Path,
+                progress: bool = True) -> None:
+    """Stage ``predict``: ACTIVA's samples for every interventional regime of every test SCM."""
+    from activa.api import TrainedModel
+    from activa.inference import predict_queries
+
+    if method not in METHOD_LATENTS:
+        raise cfg.ConfigError(f"predict: unknown method '{method}', expected one of {', '.join(METHOD_LATENTS)}")
+    inference = config["activa"]["inference"]
+    n_latents = METHOD_LATENTS[method] or inference["n_latents"]
+    model = TrainedModel.load(model_path)
+    truth = read_samples(data_path)
+    if tuple(truth.meta["intervention_values"]) != model.intervention_values:
+        raise cfg.ConfigError(f"{data_path}: intervention values {truth.meta['intervention_values']} differ from the "
+                              f"model's {list(model.intervention_values)}")
+    S, _, N, d = truth.samples.shape
+    regimes = truth.interventional
+    obs = np.repeat(truth.samples[:, np.flatnonzero(truth.target < 0)[0]], len(regimes), axis=0)
+    target = np.tile(truth.target[regimes], S).astype(np.int32)
+    value_index = np.tile(truth.value_index[regimes], S).astype(np.int32)
+    seed = int(scm.seed_sequence(config["seed"], "predict", method, family).generate_state(1)[0] % 2**31)
+    samples = predict_queries(model.params, model.module, obs, target, value_index, n_latents=n_latents,
+                              n_samples=N, seed=seed, batch_size=inference["batch_size"], progress=progress)
+    pred = Samples(samples.reshape(S, len(regimes), N, d), truth.target[regimes], truth.value_index[regimes],
+                   truth.value[regimes], truth.scm, truth.regime[regimes])
+    write_samples(out, pred, {**_family_meta(config, family, truth.meta.get("split", "test")), "kind": "predictions",
+                              "method": method, "n_latents": n_latents, "model": str(model_path),
+                              "variant": model.meta.get("variant")})

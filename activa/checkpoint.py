@@ -1,0 +1,37 @@
+"""Checkpoints and trained-model files: msgpack (flax.serialization) written atomically.
+
+A checkpoint holds everything a killed run needs to continue the same run: parameters, optimiser state,
+the step, the seed (the step's random key is fold_in(seed key, step)), the model and training config and the
+per-step log so far. A model file holds the parameters and the model config only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flax import serialization
+
+from activa.data import atomic_path
+
+FORMAT = "activa-checkpoint-1"
+
+
+def save(path: str | Path, tree: dict, meta: dict) -> None:
+    """Write {"meta": json, "tree": state dict} atomically."""
+    payload = {"format": FORMAT, "meta": json.dumps(meta, sort_keys=True), "tree": serialization.to_state_dict(tree)}
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(serialization.msgpack_serialize(payload))
+
+
+def load(path: str | Path, template: dict | None = None) -> tuple[dict, dict]:
+    """Read a file written by ``save``: (tree restored onto ``template`` if given, else raw; meta)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: checkpoint not found")
+    payload = serialization.msgpack_restore(path.read_bytes())
+    if payload.get("format") != FORMAT:
+        raise ValueError(f"{path}: not an activa checkpoint (format {payload.get('format')!r}, expected {FORMAT!r})")
+    meta = json.loads(payload["meta"])
+    tree = payload["tree"] if template is None else serialization.from_state_dict(template, payload["tree"])
+    return tree, meta

@@ -1,0 +1,180 @@
+"""The ACTIVA model (v2 section 5) in Flax linen.
+
+Shapes: B datasets (one query each), N samples, d variables, |I| intervention values, e embedding width,
+l latent size per variable, k prior components, c decoder components.
+
+- Intervention representation I_{i,t} [B, N, d, |I|]: one-hot of the value index i, on the target's row only
+  (rows of non-targets zeroed by the target mask), repeated over the N samples; appended to the data as a
+  feature channel: [B, N, d, |I| + 1].
+- Embedding network h: Dense(e), then L pre-LayerNorm transformer blocks (multi-head self-attention with
+  residual and dropout, then an MLP of width h with residual and dropout) alternating between the variable
+  axis (even blocks) and the sample axis (odd blocks), a final LayerNorm, then the mean over samples: [B, d, e].
+  Equivariant in variables, invariant in samples.
+- Prior p(z | D, do) = sum_j rho_j N(z; mu_j, 0.1 I), z [d, l]: per-variable two-layer MLPs on h'(D, I) give
+  mu_j [k, d, l] and per-variable logits [d, k], averaged over variables before the softmax (so the weights
+  are invariant to the variable order).
+- Encoder q(z | V_int, D, do) = N(mu, 0.1 I): a second embedding network h'' (own parameters) on the
+  interventional samples; [h', h''] concatenated per variable; a two-layer MLP gives mu [d, l].
+- Decoder: Dense(e) on z, K transformer blocks over the variable axis, LayerNorm -> h_dec [d, e]; row-wise
+  linear layers give the c component means [c, d] and u [c, d, e] with covariance u u^T + 5e-5 I; the
+  component weights are softmax(Dense(sum over variables of h_dec)).
+
+"0.1" is the variance of the prior components and of q (v2: "MVN(z; mu, 0.1)").
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyperparameters of one ACTIVA model (v2 Table 3 names in brackets)."""
+
+    n_values: int  # |I|, number of intervention values
+    heads: int = 2  # attention heads
+    K: int = 4  # decoder transformer blocks
+    e: int = 64  # embedding width
+    h: int = 128  # hidden width of MLPs
+    c: int = 1  # decoder mixture components
+    k: int = 2  # prior mixture components
+    L: int = 2  # embedding blocks, alternating variables / samples
+    latent: int = 2  # latent size per variable (Table 3's "d")
+    dropout: float = 0.1
+    prior_variance: float = 0.1
+    posterior_variance: float = 0.1
+    cov_eps: float = 5e-5
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def intervention_representation(target: jax.Array, value_index: jax.Array, n_values: int, d: int,
+                                n: int) -> jax.Array:
+    """I_{i,t}: target [B] int, value_index [B] int -> [B, n, d, n_values] float32."""
+    onehot_value = jax.nn.one_hot(value_index, n_values)  # [B, |I|]
+    mask = jax.nn.one_hot(target, d)  # [B, d]
+    rep = mask[:, :, None] * onehot_value[:, None, :]  # [B, d, |I|]
+    return jnp.broadcast_to(rep[:, None], (rep.shape[0], n, d, n_values))
+
+
+def augment(samples: jax.Array, target: jax.Array, value_index: jax.Array, n_values: int) -> jax.Array:
+    """Data with the intervention representation appended: samples [B, N, d] -> [B, N, d, |I| + 1]."""
+    B, n, d = samples.shape
+    rep = intervention_representation(target, value_index, n_values, d, n)
+    return jnp.concatenate([samples[..., None], rep.astype(samples.dtype)], axis=-1)
+
+
+class TransformerBlock(nn.Module):
+    """Pre-LayerNorm self-attention + MLP block attending over axis -2 of x [..., T, e]."""
+
+    heads: int
+    hidden: int
+    dropout: float
+
+    @nn.compact
+    def __call__(self, x: jax.Array, train: bool) -> jax.Array:
+        y = nn.LayerNorm()(x)
+        y = nn.MultiHeadDotProductAttention(num_heads=self.heads, dropout_rate=self.dropout,
+                                            deterministic=not train)(y)
+        x = x + nn.Dropout(self.dropout, deterministic=not train)(y)
+        y = nn.LayerNorm()(x)
+        y = nn.Dense(x.shape[-1])(nn.gelu(nn.Dense(self.hidden)(y)))
+        return x + nn.Dropout(self.dropout, deterministic=not train)(y)
+
+
+class EmbeddingNetwork(nn.Module):
+    """h(D, I): [B, N, d, F] -> [B, d, e], attention alternating over variables and samples."""
+
+    e: int
+    L: int
+    heads: int
+    hidden: int
+    dropout: float
+
+    @nn.compact
+    def __call__(self, x: jax.Array, train: bool) -> jax.Array:
+        x = nn.Dense(self.e)(x)
+        for i in range(self.L):
+            block = TransformerBlock(self.heads, self.hidden, self.dropout)
+            if i % 2 == 0:  # over the variable axis: [B, N, d, e]
+                x = block(x, train)
+            else:  # over the sample axis
+                x = jnp.swapaxes(block(jnp.swapaxes(x, -2, -3), train), -2, -3)
+        return nn.LayerNorm()(x).mean(axis=-3)
+
+
+class MLP(nn.Module):
+    """Two-layer MLP applied to the last axis (so per variable when x is [..., d, e])."""
+
+    hidden: int
+    out: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return nn.Dense(self.out)(nn.gelu(nn.Dense(self.hidden)(x)))
+
+
+class Decoder(nn.Module):
+    """z [B, d, l] -> mixture weights [B, c], means [B, c, d], covariances [B, c, d, d]."""
+
+    cfg: ModelConfig
+
+    @nn.compact
+    def __call__(self, z: jax.Array, train: bool):
+        cfg = self.cfg
+        x = nn.Dense(cfg.e)(z)
+        for _ in range(cfg.K):
+            x = TransformerBlock(cfg.heads, cfg.h, cfg.dropout)(x, train)
+        x = nn.LayerNorm()(x)  # h_dec [B, d, e]
+        B, d, _ = x.shape
+        means = jnp.swapaxes(nn.Dense(cfg.c, name="means")(x), -1, -2)  # [B, c, d]
+        u = nn.Dense(cfg.c * cfg.e, name="u")(x).reshape(B, d, cfg.c, cfg.e).transpose(0, 2, 1, 3)
+        covs = u @ jnp.swapaxes(u, -1, -2) + cfg.cov_eps * jnp.eye(d)
+        weights = jax.nn.softmax(nn.Dense(cfg.c, name="weights")(x.sum(axis=-2)), axis=-1)
+        return weights, means, covs
+
+
+class ACTIVA(nn.Module):
+    """The conditional VAE: prior p(z | D, do), encoder q(z | V_int, D, do), decoder p(V | z)."""
+
+    cfg: ModelConfig
+
+    def setup(self):
+        cfg = self.cfg
+        self.obs_embedding = EmbeddingNetwork(cfg.e, cfg.L, cfg.heads, cfg.h, cfg.dropout)
+        self.int_embedding = EmbeddingNetwork(cfg.e, cfg.L, cfg.heads, cfg.h, cfg.dropout)
+        self.prior_means = MLP(cfg.h, cfg.k * cfg.latent)
+        self.prior_logits = MLP(cfg.h, cfg.k)
+        self.encoder = MLP(cfg.h, cfg.latent)
+        self.decoder = Decoder(cfg)
+
+    def prior(self, obs_aug: jax.Array, train: bool = False):
+        """Prior logits [B, k] and means [B, k, d, l] from the augmented observational data."""
+        emb = self.obs_embedding(obs_aug, train)
+        return self._prior_from(emb), emb
+
+    def _prior_from(self, emb: jax.Array):
+        B, d, _ = emb.shape
+        means = self.prior_means(emb).reshape(B, d, self.cfg.k, self.cfg.latent).transpose(0, 2, 1, 3)
+        logits = self.prior_logits(emb).mean(axis=-2)
+        return logits, means
+
+    def posterior_mean(self, obs_emb: jax.Array, int_aug: jax.Array, train: bool = False) -> jax.Array:
+        """Mean [B, d, l] of q(z | V_int, D, do)."""
+        int_emb = self.int_embedding(int_aug, train)
+        return self.encoder(jnp.concatenate([obs_emb, int_emb], axis=-1))
+
+    def decode(self, z: jax.Array, train: bool = False):
+        return self.decoder(z, train)
+
+    def __call__(self, obs_aug: jax.Array, int_aug: jax.Array, train: bool = False):
+        """Training pass: prior, posterior mean, a reparameterised z ~ q and its decoded mixture."""
+        (logits, prior_means), obs_emb = self.prior(obs_aug, train)
+        mu = self.posterior_mean(obs_emb, int_aug, train)
+        z = mu + jnp.sqrt(self.cfg.posterior_variance) * jax.random.normal(self.make_rng("latent"), mu.shape)
+        return {"prior_logits": logits, "prior_means": prior_means, "mu": mu, "z": z, "decoded": self.decode(z, train)}

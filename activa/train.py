@@ -1,0 +1,191 @@
+"""Training ACTIVA: jit-compiled steps over batches of SCMs, checkpoints, exact resume, a per-step log.
+
+One step: B SCMs drawn uniformly (with replacement) from the training split and, for each, one interventional
+regime drawn uniformly; the observational samples and the query form the prior's input, the regime's samples
+the encoder's and the reconstruction target. An epoch is ceil(S / B) steps. The step's random key is
+``fold_in(key(seed), step)``, so a run is a pure function of (data, config, seed) and a resumed run continues
+exactly where the killed one stopped.
+
+Loss per dataset: -log p(V_int | z) summed over its N samples (the decoder's Gaussian mixture) plus
+beta * KL(q || prior), the KL estimated by one reparameterised sample z ~ q: log q(z) - log p(z) (the KL
+between a Gaussian and a Gaussian mixture has no closed form). Averaged over the batch. Optimiser: global-norm
+clipping (ours, ``grad_clip_norm``; the papers do not clip) then Nadam. Non-finite gradient entries are set
+to 0 before the update and counted in the log, as the papers zero them.
+
+``steps_per_call`` steps run inside one jitted ``lax.scan`` call; the log (loss, recon = per-sample NLL,
+kl, grad_norm, nonfinite, steps_per_s) gets one row per step.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax import serialization
+import pandas as pd
+from tqdm import tqdm
+
+from activa import checkpoint
+from activa.data import Samples
+from activa.mixture import isotropic_logpdf, isotropic_mixture_logpdf, mixture_logpdf
+from activa.model import ACTIVA, ModelConfig, augment
+
+LOG_COLUMNS = ("step", "loss", "recon", "kl", "grad_norm", "nonfinite", "steps_per_s")
+INIT_STREAM = 2**31 - 1  # fold_in index of the initialisation key; steps use 0, 1, 2, ...
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings of one variant (v2 Table 3) plus our run-control settings."""
+
+    batch_size: int = 256
+    epochs: int = 5000
+    lr: float = 1e-3
+    beta: float = 0.1
+    seed: int = 42
+    grad_clip_norm: float = 1.0
+    steps_per_call: int = 50
+    checkpoint_every: int = 1000
+
+    def total_steps(self, n_scm: int) -> int:
+        return self.epochs * math.ceil(n_scm / self.batch_size)
+
+
+class TrainData(NamedTuple):
+    """Training split on the device. samples [S, R, N, d]; int_regimes/target/value_index [R']."""
+
+    samples: jax.Array
+    obs_regime: int
+    int_regimes: jax.Array
+    target: jax.Array
+    value_index: jax.Array
+
+    @classmethod
+    def from_samples(cls, data: Samples) -> "TrainData":
+        obs = np.flatnonzero(data.target < 0)
+        if len(obs) != 1:
+            raise ValueError("training data needs exactly one observational regime per SCM")
+        inter = data.interventional
+        return cls(jnp.asarray(data.samples), int(obs[0]), jnp.asarray(inter), jnp.asarray(data.target[inter], jnp.int32),
+                   jnp.asarray(data.value_index[inter], jnp.int32))
+
+
+def init_params(model: ACTIVA, key: jax.Array, n_vars: int, n_samples: int):
+    x = jnp.zeros((1, n_samples, n_vars, model.cfg.n_values + 1))
+    k_params, k_latent, k_drop = jax.random.split(key, 3)
+    return model.init({"params": k_params, "latent": k_latent, "dropout": k_drop}, x, x, False)
+
+
+def loss_fn(params, model: ACTIVA, obs, intv, target, value_index, key, beta: float, train: bool = True):
+    """Batch loss and its parts. obs, intv [B, N, d]; target, value_index [B]."""
+    cfg = model.cfg
+    k_latent, k_drop = jax.random.split(key)
+    out = model.apply(params, augment(obs, target, value_index, cfg.n_values),
+                      augment(intv, target, value_index, cfg.n_values), train,
+                      rngs={"latent": k_latent, "dropout": k_drop})
+    weights, means, covs = out["decoded"]
+    nll = -mixture_logpdf(intv, weights[:, None], means[:, None], covs[:, None]).sum(axis=-1)
+    kl = isotropic_logpdf(out["z"], out["mu"], cfg.posterior_variance) - isotropic_mixture_logpdf(
+        out["z"], out["prior_logits"], out["prior_means"], cfg.prior_variance)
+    loss = jnp.mean(nll + beta * kl)
+    return loss, {"recon": jnp.mean(nll) / obs.shape[1], "kl": jnp.mean(kl)}
+
+
+def optimizer(tcfg: TrainConfig) -> optax.GradientTransformation:
+    return optax.chain(optax.clip_by_global_norm(tcfg.grad_clip_norm), optax.nadam(tcfg.lr))
+
+
+def make_run(model: ACTIVA, tcfg: TrainConfig, data: TrainData, n_steps: int):
+    """A jitted function (params, opt_state, first step) -> (params, opt_state, metrics [n_steps])."""
+    tx = optimizer(tcfg)
+    base = jax.random.key(tcfg.seed)
+    n_scm, n_int = data.samples.shape[0], data.int_regimes.shape[0]
+
+    def one_step(carry, step):
+        params, opt_state = carry
+        k_batch, k_regime, k_loss = jax.random.split(jax.random.fold_in(base, step), 3)
+        idx = jax.random.randint(k_batch, (tcfg.batch_size,), 0, n_scm)
+        r = jax.random.randint(k_regime, (tcfg.batch_size,), 0, n_int)
+        obs = data.samples[idx, data.obs_regime]
+        intv = data.samples[idx, data.int_regimes[r]]
+        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+            params, model, obs, intv, data.target[r], data.value_index[r], k_loss, tcfg.beta)
+        nonfinite = sum(jnp.sum(~jnp.isfinite(g)) for g in jax.tree.leaves(grads))
+        grads = jax.tree.map(lambda g: jnp.where(jnp.isfinite(g), g, 0.0), grads)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        params = optax.apply_updates(params, updates)
+        metrics = {"loss": loss, **parts, "grad_norm": optax.tree.norm(grads), "nonfinite": nonfinite}
+        return (params, opt_state), metrics
+
+    @jax.jit
+    def run(params, opt_state, first_step):
+        (params, opt_state), metrics = jax.lax.scan(one_step, (params, opt_state), first_step + jnp.arange(n_steps))
+        return params, opt_state, metrics
+
+    return run
+
+
+def fit(data: Samples, model_cfg: ModelConfig, tcfg: TrainConfig, checkpoint_path: str | Path, *,
+        progress: bool = True, stop_after: int | None = None, describe: str = "train"):
+    """Train (or resume from ``checkpoint_path``) to ``tcfg.total_steps``; returns (params, log DataFrame).
+
+    ``stop_after``: stop once this many steps are done (after writing a checkpoint), as a kill would.
+    """
+    if tcfg.checkpoint_every % tcfg.steps_per_call:
+        raise ValueError(f"checkpoint_every ({tcfg.checkpoint_every}) must be a multiple of steps_per_call "
+                         f"({tcfg.steps_per_call})")
+    train_data = TrainData.from_samples(data)
+    S, _, N, d = data.samples.shape
+    model = ACTIVA(model_cfg)
+    total = tcfg.total_steps(S)
+    params = init_params(model, jax.random.fold_in(jax.random.key(tcfg.seed), INIT_STREAM), d, N)
+    opt_state = optimizer(tcfg).init(params)
+    meta = {"model_config": model_cfg.to_dict(), "train_config": asdict(tcfg), "n_scm": S, "n_vars": d, "n_samples": N}
+    step, rows = 0, {c: [] for c in LOG_COLUMNS}
+    checkpoint_path = Path(checkpoint_path)
+    if checkpoint_path.exists():
+        tree, saved = checkpoint.load(checkpoint_path)
+        if saved["run"] != meta:
+            raise ValueError(f"{checkpoint_path}: checkpoint of a different run (config or data changed); delete it "
+                             "to start over")
+        params = serialization.from_state_dict(params, tree["params"])
+        opt_state = serialization.from_state_dict(opt_state, tree["opt_state"])
+        step = int(saved["step"])
+        rows = {c: list(np.asarray(tree["log"][c])) for c in LOG_COLUMNS}
+    runs = {}
+    bar = tqdm(total=total, initial=step, desc=describe, unit="step", file=sys.stderr, disable=not progress,
+               mininterval=2.0)
+    try:
+        while step < total and (stop_after is None or step < stop_after):
+            n = min(tcfg.steps_per_call, total - step)
+            if n not in runs:
+                runs[n] = make_run(model, tcfg, train_data, n)
+            start = time.perf_counter()
+            params, opt_state, metrics = runs[n](params, opt_state, step)
+            metrics = jax.device_get(metrics)
+            rate = n / (time.perf_counter() - start)
+            rows["step"] += list(range(step + 1, step + n + 1))
+            for c in ("loss", "recon", "kl", "grad_norm", "nonfinite"):
+                rows[c] += list(np.asarray(metrics[c], dtype=np.float64))
+            rows["steps_per_s"] += [rate] * n
+            step += n
+            bar.update(n)
+            bar.set_postfix(loss=f"{float(metrics['loss'][-1]):.3g}", refresh=False)
+            if step % tcfg.checkpoint_every == 0 or step == total:
+                log = {c: np.asarray(v, dtype=np.float64) for c, v in rows.items()}
+                checkpoint.save(checkpoint_path, {"params": params, "opt_state": opt_state, "log": log},
+                                {"run": meta, "step": step})
+    finally:
+        bar.close()
+    frame = pd.DataFrame({c: np.asarray(rows[c], dtype=np.float64) for c in LOG_COLUMNS})
+    frame["step"] = frame["step"].astype(np.int64)
+    frame["nonfinite"] = frame["nonfinite"].astype(np.int64)
+    return params, frame

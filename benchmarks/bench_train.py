@@ -1,0 +1,53 @@
+"""Benchmark: ACTIVA training steps per second for each variant at paper size (batch, N, d, widths).
+
+    python benchmarks/bench_train.py [--variants gauss2 beta2 gauss8 beta8] [--steps 20]
+
+Simulates a small training split (batches are drawn with replacement, so its size does not matter), compiles
+one ``steps_per_call`` chunk, then times ``--steps`` steps. Runs on whatever device JAX picks (CPU here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import tempfile
+import time
+from pathlib import Path
+
+import jax
+
+from activa import config as cfg, stages
+from activa.model import ACTIVA
+from activa.train import TrainData, init_params, make_run, optimizer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", action="append", type=Path, default=None)
+    parser.add_argument("--variants", nargs="*", default=None)
+    parser.add_argument("--steps", type=int, default=20)
+    args = parser.parse_args()
+    config = cfg.load_config(args.config or [Path("config/config.yaml")])
+    print(f"jax {jax.__version__} on {jax.devices()[0].platform}: {jax.devices()[0].device_kind}")
+    for variant in args.variants or config["activa"]["variants"]:
+        model_cfg, train_cfg, spec = stages.variant_configs(config, variant)
+        train_cfg = dataclasses.replace(train_cfg, steps_per_call=args.steps)
+        small = cfg.deep_merge(config, {"families": {spec["train_on"]: {"splits": {"train": 512}}}})
+        _, data = stages.simulate_split(small, spec["train_on"], "train", progress=False)
+        model = ACTIVA(model_cfg)
+        params = init_params(model, jax.random.key(0), data.samples.shape[3], data.samples.shape[2])
+        opt_state = optimizer(train_cfg).init(params)
+        run = make_run(model, train_cfg, TrainData.from_samples(data), args.steps)
+        start = time.perf_counter()
+        params, opt_state, m = jax.block_until_ready(run(params, opt_state, 0))
+        compile_s = time.perf_counter() - start
+        start = time.perf_counter()
+        jax.block_until_ready(run(params, opt_state, args.steps))
+        rate = args.steps / (time.perf_counter() - start)
+        steps = train_cfg.total_steps(config["families"][spec["train_on"]]["splits"]["train"])
+        print(f"{variant:8s} batch {train_cfg.batch_size}  {rate:6.2f} steps/s  (first call incl. compile "
+              f"{compile_s:5.1f} s)  paper run: {steps} steps = {steps / rate / 3600:7.1f} h at this rate")
+
+
+if __name__ == "__main__":
+    main()

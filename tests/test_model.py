@@ -1,0 +1,175 @@
+"""ACTIVA model: shapes, permutation symmetries, mixture densities, training, resume, inference, API errors."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+
+from activa import checkpoint, mixture
+from activa.api import TrainedModel
+from activa.model import ACTIVA, ModelConfig, augment
+from activa.train import TrainConfig, fit, init_params
+
+CFG = ModelConfig(n_values=2, heads=2, K=2, e=16, h=16, c=2, k=3, L=2, latent=2, dropout=0.0)
+B, N, D = 3, 7, 4
+
+
+@pytest.fixture(scope="module")
+def setup():
+    model = ACTIVA(CFG)
+    params = init_params(model, jax.random.key(0), D, N)
+    rng = np.random.default_rng(0)
+    obs = jnp.asarray(rng.standard_normal((B, N, D)), jnp.float32)
+    intv = jnp.asarray(rng.standard_normal((B, N, D)) + 1, jnp.float32)
+    target, vi = jnp.array([0, 2, 3]), jnp.array([1, 0, 1])
+    return model, params, obs, intv, target, vi
+
+
+def forward(setup, obs, intv, target):
+    model, params, _, _, _, vi = setup
+    out = model.apply(params, augment(obs, target, vi, 2), augment(intv, target, vi, 2), False,
+                      rngs={"latent": jax.random.key(1)})
+    return out
+
+
+def test_shapes(setup):
+    out = forward(setup, *setup[2:5])
+    w, m, c = out["decoded"]
+    assert out["prior_logits"].shape == (B, 3) and out["prior_means"].shape == (B, 3, D, 2)
+    assert out["mu"].shape == (B, D, 2) and w.shape == (B, 2) and m.shape == (B, 2, D) and c.shape == (B, 2, D, D)
+    assert np.allclose(w.sum(-1), 1)
+
+
+def test_intervention_representation_marks_only_the_target():
+    rep = augment(jnp.zeros((2, 3, 4)), jnp.array([1, 3]), jnp.array([0, 1]), 2)[..., 1:]
+    assert rep.shape == (2, 3, 4, 2)
+    assert rep[0, :, 1, 0].tolist() == [1, 1, 1] and rep[1, :, 3, 1].tolist() == [1, 1, 1]
+    assert float(rep.sum()) == 6
+
+
+def test_permutation_symmetries(setup):
+    model, params, obs, intv, target, vi = setup
+    perm = np.array([2, 0, 3, 1])
+    inverse = np.argsort(perm)
+    sample_perm = np.random.default_rng(1).permutation(N)
+    base = forward(setup, obs, intv, target)
+    permuted = forward(setup, obs[:, :, perm], intv[:, :, perm], jnp.asarray(inverse[np.asarray(target)]))
+    shuffled = forward(setup, obs[:, sample_perm], intv[:, sample_perm[::-1]], target)
+    # prior and encoder: equivariant in variables, invariant in samples
+    assert np.allclose(permuted["prior_means"], base["prior_means"][:, :, perm], atol=1e-5)
+    assert np.allclose(permuted["prior_logits"], base["prior_logits"], atol=1e-5)
+    assert np.allclose(permuted["mu"], base["mu"][:, perm], atol=1e-5)
+    for key in ("prior_means", "prior_logits", "mu"):
+        assert np.allclose(shuffled[key], base[key], atol=1e-5), key
+    # decoder: equivariant means and covariances, invariant weights
+    z = base["z"]
+    w, m, c = model.apply(params, z, False, method=ACTIVA.decode)
+    wp, mp, cp = model.apply(params, z[:, perm], False, method=ACTIVA.decode)
+    assert np.allclose(wp, w, atol=1e-5) and np.allclose(mp, m[:, :, perm], atol=1e-5)
+    assert np.allclose(cp, c[:, :, perm][:, :, :, perm], atol=1e-5)
+
+
+def test_covariances_are_positive_definite(setup):
+    covs = forward(setup, *setup[2:5])["decoded"][2]
+    assert (np.linalg.eigvalsh(np.asarray(covs, np.float64)) > 0).all()
+
+
+def test_mixture_logpdf_matches_scipy():
+    rng = np.random.default_rng(2)
+    d, c = 3, 4
+    a = rng.standard_normal((c, d, d))
+    covs = a @ a.transpose(0, 2, 1) + 0.3 * np.eye(d)
+    means, weights = rng.standard_normal((c, d)), rng.dirichlet(np.ones(c))
+    x = rng.standard_normal((6, d))
+    ref = np.log(sum(w * stats.multivariate_normal(m, s).pdf(x) for w, m, s in zip(weights, means, covs)))
+    got = mixture.mixture_logpdf(jnp.asarray(x), jnp.asarray(weights), jnp.asarray(means), jnp.asarray(covs))
+    assert np.allclose(got, ref, rtol=1e-5)
+    z, mu = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
+    iso = mixture.isotropic_logpdf(jnp.asarray(z), jnp.asarray(mu), 0.1)
+    assert np.isclose(iso, stats.multivariate_normal(mu.ravel(), 0.1 * np.eye(8)).logpdf(z.ravel()), rtol=1e-5)
+
+
+def test_mixture_sampler_has_the_mixture_moments():
+    weights = jnp.array([0.25, 0.75])
+    means = jnp.array([[0.0, 5.0], [2.0, -1.0]])
+    covs = jnp.array([[[1.0, 0.5], [0.5, 1.0]], [[0.2, 0.0], [0.0, 2.0]]])
+    x = np.asarray(mixture.sample_mixture(jax.random.key(3), weights, means, covs, 200_000))
+    mean = (weights[:, None] * means).sum(0)
+    second = sum(w * (c + np.outer(m, m)) for w, m, c in zip(weights, means, covs))
+    assert np.allclose(x.mean(0), mean, atol=0.02)
+    assert np.allclose(np.cov(x.T), second - np.outer(mean, mean), atol=0.05)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(smoke_config_module):
+    from activa import stages
+
+    return stages.simulate_split(smoke_config_module, "gauss2", "train", progress=False)[1]
+
+
+@pytest.fixture(scope="module")
+def smoke_config_module(root):
+    from activa.config import load_config
+
+    return load_config([root / "config/config.yaml", root / "config/smoke.yaml"])
+
+
+TINY = ModelConfig(n_values=1, heads=1, K=1, e=8, h=8, c=1, k=2, L=2, latent=2, dropout=0.0)
+
+
+def test_loss_decreases_on_a_tiny_problem(tiny_data, tmp_path):
+    tcfg = TrainConfig(batch_size=16, epochs=120, lr=3e-3, steps_per_call=40, checkpoint_every=40)
+    _, log = fit(tiny_data, TINY, tcfg, tmp_path / "ck", progress=False)
+    assert len(log) == 240 and log["nonfinite"].sum() == 0
+    assert log["loss"].iloc[-40:].mean() < 0.7 * log["loss"].iloc[:20].mean()
+
+
+def test_resume_continues_the_same_run(tiny_data, tmp_path):
+    tcfg = TrainConfig(batch_size=8, epochs=6, steps_per_call=2, checkpoint_every=4)  # 6 * ceil(20 / 8) = 18 steps
+    full, full_log = fit(tiny_data, TINY, tcfg, tmp_path / "a", progress=False)
+    fit(tiny_data, TINY, tcfg, tmp_path / "b", progress=False, stop_after=4)  # "killed" after step 4
+    resumed, resumed_log = fit(tiny_data, TINY, tcfg, tmp_path / "b", progress=False)
+    for a, b in zip(jax.tree.leaves(full), jax.tree.leaves(resumed)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert resumed_log["step"].tolist() == list(range(1, 19)) == full_log["step"].tolist()
+    np.testing.assert_array_equal(full_log["loss"], resumed_log["loss"])
+    other = dataclasses.replace(tcfg, lr=1e-2)
+    with pytest.raises(ValueError, match="checkpoint of a different run"):
+        fit(tiny_data, TINY, other, tmp_path / "b", progress=False)
+
+
+@pytest.fixture
+def trained(setup, tmp_path):
+    model, params, *_ = setup
+    path = tmp_path / "model.msgpack"
+    checkpoint.save(path, {"params": params}, {"model_config": CFG.to_dict(), "intervention_values": [5.0, -5.0]})
+    return TrainedModel.load(path)
+
+
+def test_api_predicts_samples_and_mixture(trained):
+    obs = np.random.default_rng(4).standard_normal((20, 3))
+    pred = trained.predict(obs, target=1, value_index=0, n_latents=5, seed=1)
+    assert pred.samples.shape == (20, 3) and pred.weights.shape == (10,) and pred.covs.shape == (10, 3, 3)
+    assert np.isclose(pred.weights.sum(), 1, atol=1e-5)
+    again = trained.predict(obs, target=1, value_index=0, n_latents=5, seed=1)
+    np.testing.assert_array_equal(pred.samples, again.samples)
+
+
+def test_api_errors(trained):
+    obs = np.zeros((10, 3))
+    with pytest.raises(ValueError, match=r"observational: expected an array of real numbers, got dtype <U1"):
+        trained.predict(np.full((10, 3), "a"), 0, 0)
+    with pytest.raises(ValueError, match=r"observational: expected shape \[N, d\] .* got shape \(10,\)"):
+        trained.predict(np.zeros(10), 0, 0)
+    bad = obs.copy()
+    bad[4, 2] = np.nan
+    with pytest.raises(ValueError, match=r"observational: NaN or inf at sample 4, variable 2"):
+        trained.predict(bad, 0, 0)
+    with pytest.raises(ValueError, match=r"target: expected a variable index in 0\.\.2, got 3"):
+        trained.predict(obs, 3, 0)
+    with pytest.raises(ValueError, match=r"value_index: expected an index in 0\.\.1 into the model's intervention "
+                                         r"values \(5\.0, -5\.0\), got 2"):
+        trained.predict(obs, 0, 2)

@@ -16,16 +16,6 @@ import jax
 import jax.numpy as jnp
 
 
-def mvn_logpdf(x: jax.Array, mean: jax.Array, cov: jax.Array) -> jax.Array:
-    """log N(x; mean, cov): x [..., d], mean [..., d], cov [..., d, d] -> [...]."""
-    d = x.shape[-1]
-    chol = jnp.linalg.cholesky(cov)
-    diff = x - mean
-    sol = jax.scipy.linalg.solve_triangular(chol, diff[..., None], lower=True)[..., 0]
-    log_det = 2.0 * jnp.sum(jnp.log(jnp.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
-    return -0.5 * (jnp.sum(sol**2, axis=-1) + log_det + d * math.log(2.0 * math.pi))
-
-
 def mixture_logpdf(x: jax.Array, weights: jax.Array, means: jax.Array, covs: jax.Array) -> jax.Array:
     """log sum_c w_c N(x; mu_c, Sigma_c) for samples x [..., n, d]; mixture params [..., c, ...] -> [..., n]."""
     chol = jnp.linalg.cholesky(covs)  # [..., c, d, d]

@@ -92,7 +92,7 @@ def loss_fn(params, model: ACTIVA, obs, intv, target, value_index, key, beta: fl
                       augment(intv, target, value_index, cfg.n_values), train,
                       rngs={"latent": k_latent, "dropout": k_drop})
     weights, means, covs = out["decoded"]
-    nll = -mixture_logpdf(intv, weights[:, None], means[:, None], covs[:, None]).sum(axis=-1)
+    nll = -mixture_logpdf(intv, weights, means, covs).sum(axis=-1)  # [B]
     kl = isotropic_logpdf(out["z"], out["mu"], cfg.posterior_variance) - isotropic_mixture_logpdf(
         out["z"], out["prior_logits"], out["prior_means"], cfg.prior_variance)
     loss = jnp.mean(nll + beta * kl)

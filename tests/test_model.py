@@ -92,6 +92,21 @@ def test_mixture_logpdf_matches_scipy():
     assert np.isclose(iso, stats.multivariate_normal(mu.ravel(), 0.1 * np.eye(8)).logpdf(z.ravel()), rtol=1e-5)
 
 
+def test_mixture_logpdf_keeps_batch_items_apart():
+    # x [B, n, d] is scored under its own item's mixture [B, c, ...] only, never under another item's.
+    rng = np.random.default_rng(5)
+    b, n, d, c = 3, 4, 2, 2
+    a = rng.standard_normal((b, c, d, d))
+    covs = a @ np.swapaxes(a, -1, -2) + 0.5 * np.eye(d)
+    means, weights = rng.standard_normal((b, c, d)), rng.dirichlet(np.ones(c), size=b)
+    x = rng.standard_normal((b, n, d))
+    got = mixture.mixture_logpdf(jnp.asarray(x), jnp.asarray(weights), jnp.asarray(means), jnp.asarray(covs))
+    assert got.shape == (b, n)
+    for i in range(b):
+        ref = np.log(sum(w * stats.multivariate_normal(m, s).pdf(x[i]) for w, m, s in zip(weights[i], means[i], covs[i])))
+        assert np.allclose(got[i], ref, rtol=1e-5)
+
+
 def test_mixture_sampler_has_the_mixture_moments():
     weights = jnp.array([0.25, 0.75])
     means = jnp.array([[0.0, 5.0], [2.0, -1.0]])

@@ -19,8 +19,11 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/baseline.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/predict.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/effects.smk"
 include: "workflow/rules/calibration.smk"
 
 
@@ -32,5 +35,8 @@ rule all:
             split=["train", "test"],
         ),
         TABLE1,
+        LATENTS_TABLE,
+        expand("results/effects/{family}.md", family=[f for f in ACTIVA_FAMILIES if f in LINEAR_FAMILIES]),
+        expand("results/figures/loss_{variant}.{ext}", variant=ACTIVA["train"], ext=["png", "pdf"]),
         CALIBRATION,
     default_target: True

@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pred", required=True, type=Path)
     p.add_argument("--out", required=True, type=Path)
 
-    p = stage("table1", "Write Table 1 (CSV, Markdown, LaTeX) from metrics files.")
+    p = stage("table", "Write a metric table (CSV, Markdown, LaTeX) from metrics files.")
+    p.add_argument("--name", required=True, choices=["table1", "latents"],
+                   help="table1: ACTIVA vs baseline (v2 Table 1); latents: n_latents vs 1 prior latent")
     p.add_argument("--metrics", nargs="*", default=[], type=Path, help="metrics files")
     p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/table1")
 
@@ -62,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--family", required=True)
     p.add_argument("--data", required=True, type=Path)
     p.add_argument("--out", required=True, type=Path)
+
+    p = stage("effects", "Mean errors on descendants vs non-descendants of the target, per method.")
+    p.add_argument("--family", required=True)
+    p.add_argument("--scms", required=True, type=Path, help="the test split's .scms.parquet")
+    p.add_argument("--truth", required=True, type=Path, help="the test split's samples")
+    p.add_argument("--pred", nargs="+", required=True, type=Path, help="predictions files (method from metadata)")
+    p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/effects/gauss2")
 
     p = stage("calibrate", "Compare metric conventions with the published baseline values.")
     p.add_argument("--paper-values", required=True, type=Path)
@@ -83,13 +92,15 @@ def main(argv: list[str] | None = None) -> int:
             stages.run_baseline(config, args.family, args.data, args.out)
         elif args.stage == "metrics":
             stages.run_metrics(config, args.family, args.method, args.truth, args.pred, args.out, progress)
-        elif args.stage == "table1":
-            stages.run_table1(config, args.metrics, args.out_prefix)
+        elif args.stage == "table":
+            stages.run_table(config, args.name, args.metrics, args.out_prefix)
         elif args.stage == "train":
             stages.run_train(config, args.variant, args.data, args.out_model, args.out_log, args.out_figures,
                              args.checkpoint, progress)
         elif args.stage == "predict":
             stages.run_predict(config, args.method, args.model, args.data, args.family, args.out, progress)
+        elif args.stage == "effects":
+            stages.run_effects(config, args.family, args.scms, args.truth, args.pred, args.out_prefix)
         elif args.stage == "calibrate":
             stages.run_calibrate(config, args.paper_values, args.out_prefix, progress)
     except (cfg.ConfigError, DataError) as exc:

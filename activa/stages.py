@@ -17,7 +17,7 @@ import yaml
 from tqdm import tqdm
 
 from activa import baseline, calibration, config as cfg, evaluate, scm, tables
-from activa.data import Samples, read_samples, write_samples, write_scms, write_text
+from activa.data import DataError, Samples, read_samples, read_scms, write_samples, write_scms, write_text
 
 
 def _bar(total: int, desc: str, enabled: bool = True) -> tqdm:
@@ -91,18 +91,62 @@ def run_metrics(config: dict, family: str, method: str, truth_path: Path, pred_p
     return frame
 
 
-def run_table1(config: dict, metric_paths: list[Path], out_prefix: Path) -> pd.DataFrame:
-    """Stage ``table1``: Table 1 (CSV, Markdown, LaTeX) from metrics files (method/family in their metadata)."""
+def run_table(config: dict, name: str, metric_paths: list[Path], out_prefix: Path) -> pd.DataFrame:
+    """Stage ``table``: table ``name`` (``table1``/``latents``; CSV, Markdown, LaTeX) from metrics files.
+
+    Each file's method and family come from its metadata; a cell without a file stays empty.
+    """
+    try:
+        methods = tables.methods_of(name, config)
+    except ValueError as exc:
+        raise cfg.ConfigError(f"table: {exc}") from None
     files = {}
     for path in metric_paths:
         meta = evaluate.read_metrics(path)[1]
         key = (meta.get("method"), meta.get("family"))
         if None in key:
             raise evaluate.DataError(f"{path}: metadata lacks 'method' or 'family'")
+        if key[0] not in dict(methods):
+            raise evaluate.DataError(f"{path}: method '{key[0]}' is not a column of table {name} "
+                                     f"(expected {', '.join(dict(methods))})")
         files[key] = path
-    table = tables.collect(config["table1"]["rows"], files)
-    tables.write_table1(table, out_prefix)
+    table = tables.collect(config["table1"]["rows"], files, methods)
+    tables.write_table(table, out_prefix, methods)
     return table
+
+
+def run_effects(config: dict, family: str, scms_path: Path, truth_path: Path, pred_paths: list[Path],
+                out_prefix: Path) -> pd.DataFrame:
+    """Stage ``effects``: descendant vs non-descendant mean errors (+ the edgeless check), CSV and Markdown.
+
+    Writes ``<prefix>.csv`` (mean errors), ``<prefix>.no_edge.csv`` and ``<prefix>.md``.
+    """
+    from activa import effects
+
+    spec = cfg.family(config, family)
+    if spec["generator"] != "linear":
+        raise cfg.ConfigError(f"effects: family '{family}' is not linear (closed-form moments need linear SCMs)")
+    scms, truth = read_scms(scms_path), read_samples(truth_path)
+    for key in ("family", "split", "seed", "config"):
+        if scms.meta.get(key) != truth.meta.get(key):
+            raise DataError(f"{scms_path}: metadata '{key}' is {scms.meta.get(key)!r} but {truth_path} has "
+                            f"{truth.meta.get(key)!r}: not the SCMs of these samples")
+    if len(scms.adjacency) != len(truth.scm):
+        raise DataError(f"{scms_path}: {len(scms.adjacency)} SCMs, but {truth_path} has {len(truth.scm)}")
+    preds = {}
+    for path in pred_paths:
+        pred = read_samples(path)
+        method = pred.meta.get("method")
+        if method is None:
+            raise DataError(f"{path}: metadata lacks 'method'")
+        preds[method] = pred
+    errors = effects.mean_errors(scms, truth, preds)
+    edgeless = effects.no_edge(scms, truth, preds)
+    out_prefix = Path(out_prefix)
+    write_text(out_prefix.with_suffix(".csv"), errors.to_csv(index=False, float_format="%.6g"))
+    write_text(out_prefix.with_suffix(".no_edge.csv"), edgeless.to_csv(index=False, float_format="%.6g"))
+    write_text(out_prefix.with_suffix(".md"), effects.to_markdown(errors, edgeless, spec["label"]))
+    return errors
 
 
 def _baseline_pairs(config: dict, family: str, jitter_std: float | None = None, progress: bool = True):
@@ -180,7 +224,10 @@ def variant_configs(config: dict, variant: str):
 
 def run_train(config: dict, variant: str, data_path: Path, out_model: Path, out_log: Path, out_figures: list[Path],
               checkpoint_path: Path, progress: bool = True) -> None:
-    """Stage ``train``: fit one ACTIVA variant (resuming from ``checkpoint_path`` if present)."""
+    """Stage ``train``: fit one ACTIVA variant (resuming from ``checkpoint_path`` if present).
+
+    The checkpoint is deleted once the model file is written: it only exists while a run is unfinished.
+    """
     from activa import checkpoint, plots, train
 
     model_cfg, train_cfg, spec = variant_configs(config, variant)
@@ -195,6 +242,7 @@ def run_train(config: dict, variant: str, data_path: Path, out_model: Path, out_
         "model_config": model_cfg.to_dict(), "train_config": dataclasses.asdict(train_cfg), "variant": variant,
         "family": spec["train_on"], "intervention_values": data.meta["intervention_values"],
         "steps": int(log["step"].iloc[-1]) if len(log) else 0, "activa_version": data.meta.get("activa_version")})
+    Path(checkpoint_path).unlink(missing_ok=True)
 
 
 METHOD_LATENTS = {"activa": None, "activa_1latent": 1}  # None: the config's inference.n_latents

@@ -1,4 +1,8 @@
-"""Table 1 of ACTIVA v2 (rows Gauss 2 ... OOD; MMD/WSD/ERG for ACTIVA and the baseline) in three formats.
+"""Metric tables in three formats (CSV, Markdown, LaTeX): rows are datasets, column groups are methods.
+
+``table1``: ACTIVA v2 Table 1 (rows Gauss 2 ... OOD; MMD/WSD/ERG for ACTIVA and the baseline).
+``latents``: ACTIVA predicting with ``activa.inference.n_latents`` prior latents (v2 text: 50) against one
+latent (v2 Table 1's caption), the two readings of the paper.
 
 A cell is the mean of the metric over all (test SCM, interventional regime) pairs of that family. A cell
 whose metrics file does not exist yet (a model not trained, a dataset not simulated) is left empty in the
@@ -19,9 +23,20 @@ from activa.evaluate import read_metrics
 
 METHODS = (("activa", "ACTIVA"), ("baseline", "Baseline"))
 METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 1), ("erg", "ERG", 1))
+Methods = tuple[tuple[str, str], ...]  # (method key, column-group label)
 
 
-def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path]) -> pd.DataFrame:
+def methods_of(name: str, config: dict) -> Methods:
+    """The column groups of table ``name`` (``table1`` or ``latents``)."""
+    if name == "table1":
+        return METHODS
+    if name == "latents":
+        n = config["activa"]["inference"]["n_latents"]
+        return (("activa", f"ACTIVA, {n} latents"), ("activa_1latent", "ACTIVA, 1 latent"))
+    raise ValueError(f"unknown table '{name}', expected table1 or latents")
+
+
+def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], methods: Methods = METHODS) -> pd.DataFrame:
     """Mean metrics per (row, method): columns data, <method>_<metric>, <method>_pairs.
 
     rows: the config's ``table1.rows`` ({key, label}); metric_files: (method, family key) -> metrics file.
@@ -29,7 +44,7 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path]) -
     records = []
     for row in rows:
         record = {"key": row["key"], "data": row["label"]}
-        for method, _ in METHODS:
+        for method, _ in methods:
             path = metric_files.get((method, row["key"]))
             frame = read_metrics(path)[0] if path is not None else None
             for metric, _, _ in METRICS:
@@ -39,15 +54,15 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path]) -
     return pd.DataFrame.from_records(records)
 
 
-def _cells(table: pd.DataFrame, bold, dash: str) -> list[list[str]]:
+def _cells(table: pd.DataFrame, bold, dash: str, methods: Methods) -> list[list[str]]:
     out = []
     for _, row in table.iterrows():
         cells = [row["data"]]
         best = {}
         for metric, _, _ in METRICS:
-            present = [row[f"{m}_{metric}"] for m, _ in METHODS if not math.isnan(row[f"{m}_{metric}"])]
+            present = [row[f"{m}_{metric}"] for m, _ in methods if not math.isnan(row[f"{m}_{metric}"])]
             best[metric] = min(present) if len(present) > 1 else None
-        for method, _ in METHODS:
+        for method, _ in methods:
             for metric, _, digits in METRICS:
                 value = row[f"{method}_{metric}"]
                 if math.isnan(value):
@@ -59,10 +74,10 @@ def _cells(table: pd.DataFrame, bold, dash: str) -> list[list[str]]:
     return out
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    header = ["Data"] + [f"{name} {label}" for _, name in METHODS for _, label, _ in METRICS]
+def to_markdown(table: pd.DataFrame, methods: Methods = METHODS) -> str:
+    header = ["Data"] + [f"{name} {label}" for _, name in methods for _, label, _ in METRICS]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
-    lines += ["| " + " | ".join(cells) + " |" for cells in _cells(table, lambda t: f"**{t}**", "–")]
+    lines += ["| " + " | ".join(cells) + " |" for cells in _cells(table, lambda t: f"**{t}**", "–", methods)]
     note = ("\nMean over all (test SCM, interventional regime) pairs; lower is better. "
             "– = not computed yet (no metrics file for that model or dataset).\n")
     return "\n".join(lines) + "\n" + note
@@ -74,27 +89,27 @@ def _latex_escape(text: str) -> str:
     return text
 
 
-def to_latex(table: pd.DataFrame) -> str:
+def to_latex(table: pd.DataFrame, methods: Methods = METHODS) -> str:
     n = len(METRICS)
     lines = [
-        r"\begin{tabular}{l" + "r" * (n * len(METHODS)) + "}",
+        r"\begin{tabular}{l" + "r" * (n * len(methods)) + "}",
         r"\toprule",
-        "Data & " + " & ".join(rf"\multicolumn{{{n}}}{{c}}{{{name}}}" for _, name in METHODS) + r" \\",
-        " ".join(rf"\cmidrule(lr){{{2 + i * n}-{1 + (i + 1) * n}}}" for i in range(len(METHODS))),
-        " & " + " & ".join(label for _ in METHODS for _, label, _ in METRICS) + r" \\",
+        "Data & " + " & ".join(rf"\multicolumn{{{n}}}{{c}}{{{name}}}" for _, name in methods) + r" \\",
+        " ".join(rf"\cmidrule(lr){{{2 + i * n}-{1 + (i + 1) * n}}}" for i in range(len(methods))),
+        " & " + " & ".join(label for _ in methods for _, label, _ in METRICS) + r" \\",
         r"\midrule",
     ]
-    for cells in _cells(table, lambda t: rf"\textbf{{{t}}}", "--"):
+    for cells in _cells(table, lambda t: rf"\textbf{{{t}}}", "--", methods):
         lines.append(" & ".join([_latex_escape(cells[0])] + cells[1:]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
 
 
-def write_table1(table: pd.DataFrame, prefix: str | Path) -> list[Path]:
+def write_table(table: pd.DataFrame, prefix: str | Path, methods: Methods = METHODS) -> list[Path]:
     """Write ``<prefix>.csv``, ``.md`` and ``.tex`` atomically; returns the paths."""
     prefix = Path(prefix)
     paths = [prefix.with_suffix(s) for s in (".csv", ".md", ".tex")]
     write_text(paths[0], table.to_csv(index=False, float_format="%.6g"))
-    write_text(paths[1], to_markdown(table))
-    write_text(paths[2], to_latex(table))
+    write_text(paths[1], to_markdown(table, methods))
+    write_text(paths[2], to_latex(table, methods))
     return paths

@@ -1,5 +1,6 @@
 """The stages end to end through the CLI (no Snakemake), on the smoke config, and their error reporting."""
 
+import re
 import subprocess
 import sys
 
@@ -30,10 +31,32 @@ def run(tmp_path_factory, root):
                    "--truth", out / f"{family}.samples.parquet", "--pred", out / f"{family}.pred.parquet",
                    "--out", out / f"{family}.metrics.parquet")
         assert r.returncode == 0, r.stderr
-    r = activa(ROOT, "table1", *cfg, "--metrics", out / "gauss2.metrics.parquet", out / "beta8.metrics.parquet",
-               "--out-prefix", out / "table1")
+    r = activa(ROOT, "table", *cfg, "--name", "table1", "--metrics", out / "gauss2.metrics.parquet",
+               out / "beta8.metrics.parquet", "--out-prefix", out / "table1")
     assert r.returncode == 0, r.stderr
     return ROOT, out, cfg
+
+
+@pytest.fixture(scope="module")
+def trained(run):
+    """The smoke config's tiny gauss2 variant trained, predicted with both methods and scored."""
+    root, out, cfg = run
+    r = activa(root, "simulate", *cfg, "--family", "gauss2", "--split", "train", "--no-progress",
+               "--out-samples", out / "gauss2.train.parquet", "--out-scms", out / "gauss2.train.scms.parquet")
+    assert r.returncode == 0, r.stderr
+    r = activa(root, "train", *cfg, "--variant", "gauss2", "--data", out / "gauss2.train.parquet", "--no-progress",
+               "--checkpoint", out / "ck.msgpack", "--out-model", out / "model.msgpack", "--out-log",
+               out / "train_log.csv", "--out-figures", out / "loss.png", out / "loss.pdf")
+    assert r.returncode == 0, r.stderr
+    for method in ("activa", "activa_1latent"):
+        r = activa(root, "predict", *cfg, "--method", method, "--model", out / "model.msgpack", "--family", "gauss2",
+                   "--data", out / "gauss2.samples.parquet", "--out", out / f"{method}.pred.parquet", "--no-progress")
+        assert r.returncode == 0, r.stderr
+        r = activa(root, "metrics", *cfg, "--family", "gauss2", "--method", method, "--no-progress",
+                   "--truth", out / "gauss2.samples.parquet", "--pred", out / f"{method}.pred.parquet",
+                   "--out", out / f"{method}.metrics.parquet")
+        assert r.returncode == 0, r.stderr
+    return root, out, cfg
 
 
 def test_predictions_cover_every_interventional_regime(run):
@@ -67,6 +90,58 @@ def test_table1_has_the_paper_layout(run):
     assert table.set_index("key").loc[["gauss2", "beta8"], "baseline_mmd"].notna().all()
     assert table.set_index("key").loc[["beta2", "gauss8", "sergio", "ood"], "baseline_mmd"].isna().all()
     assert table.filter(like="activa_").drop(columns="activa_pairs").isna().all().all()
+
+
+def test_training_writes_model_log_and_figures_and_drops_the_checkpoint(trained):
+    _, out, _ = trained
+    log = pd.read_csv(out / "train_log.csv")
+    # smoke: 20 SCMs, batch 8 -> 3 steps per epoch, 2 epochs
+    assert log["step"].tolist() == list(range(1, 7)) and np.isfinite(log["loss"]).all()
+    assert (out / "model.msgpack").exists() and (out / "loss.png").stat().st_size > 0
+    assert (out / "loss.pdf").read_bytes().startswith(b"%PDF")
+    assert not (out / "ck.msgpack").exists()
+
+
+def test_activa_predictions_match_the_truth_layout(trained):
+    _, out, _ = trained
+    truth = data.read_samples(out / "gauss2.samples.parquet")
+    for method, n_latents in (("activa", 3), ("activa_1latent", 1)):
+        pred = data.read_samples(out / f"{method}.pred.parquet")
+        assert pred.samples.shape == (16, 2, 40, 2)
+        assert np.array_equal(pred.regime, truth.regime[1:]) and np.array_equal(pred.target, [0, 1])
+        assert pred.meta["method"] == method and pred.meta["n_latents"] == n_latents
+        assert pred.meta["variant"] == "gauss2"
+
+
+def test_tables_put_each_method_in_its_column_group(trained, tmp_path):
+    root, out, cfg = trained
+    r = activa(root, "table", *cfg, "--name", "table1", "--metrics", out / "gauss2.metrics.parquet",
+               out / "activa.metrics.parquet", "--out-prefix", tmp_path / "table1")
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "table1.csv").set_index("key")
+    assert table.loc["gauss2", ["activa_mmd", "baseline_mmd"]].notna().all()
+    assert table.loc["gauss2", "activa_pairs"] == 32
+    r = activa(root, "table", *cfg, "--name", "latents", "--metrics", out / "activa.metrics.parquet",
+               out / "activa_1latent.metrics.parquet", "--out-prefix", tmp_path / "latents")
+    assert r.returncode == 0, r.stderr
+    assert "| Data | ACTIVA, 3 latents MMD |" in (tmp_path / "latents.md").read_text()
+    r = activa(root, "table", *cfg, "--name", "table1", "--metrics", out / "activa_1latent.metrics.parquet",
+               "--out-prefix", tmp_path / "bad")
+    assert r.returncode == 2
+    assert ("activa_1latent.metrics.parquet: method 'activa_1latent' is not a column of table table1 "
+            "(expected activa, baseline)") in r.stderr
+    assert not list(tmp_path.glob("bad*"))
+
+
+def test_the_readme_python_example_runs(trained, root):
+    """The README's API example, against the smoke-trained model instead of the quick run's."""
+    _, out, _ = trained
+    block = re.findall(r"```python\n(.*?)```", (root / "README.md").read_text(), re.S)[0]
+    assert 'TrainedModel.load("results/models/gauss2/model.msgpack")' in block
+    block = block.replace("results/models/gauss2/model.msgpack", str(out / "model.msgpack"))
+    r = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "(5.0,) (40, 2) (50,) (50, 2) (50, 2, 2)"
 
 
 def test_bad_data_file_exits_2_naming_the_file(run, tmp_path):

@@ -68,8 +68,8 @@ def test_latex_is_balanced_and_escaped(files, tmp_path):
         assert result.returncode == 0, result.stdout[-2000:]
 
 
-def test_write_table1_writes_three_formats(files, tmp_path):
-    paths = tables.write_table1(tables.collect(ROWS, files), tmp_path / "out" / "table1")
+def test_write_table_writes_three_formats(files, tmp_path):
+    paths = tables.write_table(tables.collect(ROWS, files), tmp_path / "out" / "table1")
     assert [p.name for p in paths] == ["table1.csv", "table1.md", "table1.tex"]
     csv = pd.read_csv(paths[0])
     assert list(csv.columns[:2]) == ["key", "data"] and csv.loc[2, "baseline_mmd"] != csv.loc[2, "baseline_mmd"]

@@ -16,13 +16,38 @@ LINEAR_FAMILIES = sorted(
     name for name, spec in config["families"].items() if spec["generator"] == "linear"
 )
 TABLE1 = multiext("results/tables/table1", ".csv", ".md", ".tex")
+LATENTS_TABLE = multiext("results/tables/latents", ".csv", ".md", ".tex")
+
+# ACTIVA: the variants trained in this run, and which variant's model predicts each test family.
+ACTIVA = config["activa"]
+ACTIVA_METHODS = ["activa", "activa_1latent"]  # config n_latents (v2 text: 50), and 1 (v2 Table 1 caption)
+ACTIVA_MODEL_OF = {}
+for _variant in ACTIVA["train"]:
+    if _variant not in ACTIVA["variants"]:
+        raise WorkflowError(f"config key 'activa.train': variant '{_variant}' is not in activa.variants")
+    _spec = ACTIVA["variants"][_variant]
+    for _family in [_spec["train_on"], *_spec["test_on"]]:
+        if _family not in config["families"]:
+            raise WorkflowError(
+                f"config key 'activa.variants.{_variant}': family '{_family}' is not in families"
+            )
+    for _family in _spec["test_on"]:
+        if _family in ACTIVA_MODEL_OF:
+            raise WorkflowError(
+                f"config key 'activa.variants.{_variant}.test_on': family '{_family}' is already "
+                f"tested by variant '{ACTIVA_MODEL_OF[_family]}'"
+            )
+        ACTIVA_MODEL_OF[_family] = _variant
+ACTIVA_FAMILIES = sorted(ACTIVA_MODEL_OF)
+TABLE1_FAMILIES = [row["key"] for row in config["table1"]["rows"]]
 CALIBRATION = multiext("results/calibration/metric_conventions", ".md", ".csv", ".sensitivity.csv")
 
 
 wildcard_constraints:
     family="|".join(config["families"]),
     split="train|test",
-    method="baseline",
+    method="baseline|activa|activa_1latent",
+    variant="|".join(ACTIVA["variants"]),
 
 
 def n_values(family, split):

@@ -3,7 +3,11 @@ rule table1:
     input:
         expand(
             "results/metrics/baseline/{family}.parquet",
-            family=[row["key"] for row in config["table1"]["rows"] if row["key"] in LINEAR_FAMILIES],
+            family=[f for f in TABLE1_FAMILIES if f in LINEAR_FAMILIES],
+        ),
+        expand(
+            "results/metrics/activa/{family}.parquet",
+            family=[f for f in TABLE1_FAMILIES if f in ACTIVA_FAMILIES],
         ),
     output:
         report(
@@ -24,5 +28,37 @@ rule table1:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa table1 {params.config_args} --metrics {input} "
+        "python -m activa table {params.config_args} --name table1 --metrics {input} "
         "--out-prefix results/tables/table1 2> {log}"
+
+
+rule latents_table:
+    """ACTIVA with activa.inference.n_latents prior latents per query against one latent."""
+    input:
+        expand(
+            "results/metrics/{method}/{family}.parquet",
+            method=ACTIVA_METHODS,
+            family=[f for f in TABLE1_FAMILIES if f in ACTIVA_FAMILIES],
+        ),
+    output:
+        report(
+            LATENTS_TABLE,
+            caption="workflow/report/latents.rst",
+            category="Tables",
+            labels=lambda wildcards, output: {"table": "latents per query"},
+        ),
+    params:
+        config_args=CONFIG_ARGS,
+        rows=config["table1"]["rows"],
+        n_latents=ACTIVA["inference"]["n_latents"],
+    log:
+        "results/logs/tables/latents.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa table {params.config_args} --name latents --metrics {input} "
+        "--out-prefix results/tables/latents 2> {log}"

@@ -1,0 +1,27 @@
+rule effects:
+    """Mean errors on descendants vs non-descendants of the target, baseline vs ACTIVA, and edgeless SCMs."""
+    input:
+        scms="results/data/{family}/test.scms.parquet",
+        truth="results/data/{family}/test.samples.parquet",
+        pred=["results/predictions/baseline/{family}.parquet", "results/predictions/activa/{family}.parquet"],
+    output:
+        report(
+            "results/effects/{family}.md",
+            caption="workflow/report/effects.rst",
+            category="Effects",
+            labels=lambda wildcards, output: {"family": wildcards.family},
+        ),
+        multiext("results/effects/{family}", ".csv", ".no_edge.csv"),
+    params:
+        config_args=CONFIG_ARGS,
+    log:
+        "results/logs/effects/{family}.log",
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: 1000 + mem_mb(wildcards.family, "test", 20),
+        runtime=10,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa effects {params.config_args} --family {wildcards.family} --scms {input.scms} "
+        "--truth {input.truth} --pred {input.pred} --out-prefix results/effects/{wildcards.family} 2> {log}"

@@ -1,0 +1,39 @@
+rule train:
+    """Train one ACTIVA variant on its family's training split.
+
+    Resumable: the run checkpoints to results/checkpoints/{variant}.msgpack (not an output, so an
+    interrupted or killed job leaves it in place) and continues from it when restarted; the
+    checkpoint is removed once the model is written.
+    """
+    input:
+        lambda wildcards: f"results/data/{ACTIVA['variants'][wildcards.variant]['train_on']}/train.samples.parquet",
+    output:
+        model="results/models/{variant}/model.msgpack",
+        train_log="results/models/{variant}/train_log.csv",
+        figure=report(
+            "results/figures/loss_{variant}.png",
+            caption="workflow/report/loss.rst",
+            category="Training",
+            labels=lambda wildcards, output: {"variant": wildcards.variant},
+        ),
+        figure_pdf="results/figures/loss_{variant}.pdf",
+    params:
+        config_args=CONFIG_ARGS,
+        checkpoint="results/checkpoints/{variant}.msgpack",
+        variant=lambda wildcards: ACTIVA["variants"][wildcards.variant],
+        training=ACTIVA["training"],
+    log:
+        "results/logs/train/{variant}.log",
+    benchmark:
+        "results/benchmarks/train/{variant}.tsv"
+    threads: 2
+    resources:
+        gpu=ACTIVA["training"]["gpus"],
+        mem_mb=16000,
+        runtime=ACTIVA["training"]["runtime"],
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa train {params.config_args} --variant {wildcards.variant} --data {input} "
+        "--checkpoint {params.checkpoint} --out-model {output.model} --out-log {output.train_log} "
+        "--out-figures {output.figure} {output.figure_pdf} 2> {log}"

@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, type=Path)
     p.add_argument("--out", required=True, type=Path)
 
+    p = stage("compare", "Every published v2 Table 1 cell next to ours.")
+    p.add_argument("--table1", required=True, type=Path, help="results/tables/table1.csv")
+    p.add_argument("--paper-values", required=True, type=Path, help="config/paper_values.yaml")
+    p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/paper_comparison")
+
     p = stage("effects", "Mean errors on descendants vs non-descendants of the target, per method.")
     p.add_argument("--family", required=True)
     p.add_argument("--scms", required=True, type=Path, help="the test split's .scms.parquet")
@@ -99,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                              args.checkpoint, progress)
         elif args.stage == "predict":
             stages.run_predict(config, args.method, args.model, args.data, args.family, args.out, progress)
+        elif args.stage == "compare":
+            stages.run_compare(config, args.table1, args.paper_values, args.out_prefix)
         elif args.stage == "effects":
             stages.run_effects(config, args.family, args.scms, args.truth, args.pred, args.out_prefix)
         elif args.stage == "calibrate":

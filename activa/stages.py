@@ -115,6 +115,29 @@ def run_table(config: dict, name: str, metric_paths: list[Path], out_prefix: Pat
     return table
 
 
+def run_compare(config: dict, table1_csv: Path, paper_values: Path, out_prefix: Path) -> pd.DataFrame:
+    """Stage ``compare``: every published v2 Table 1 cell next to ours (``<prefix>.csv``, ``<prefix>.md``)."""
+    from activa import comparison
+
+    facts = yaml.safe_load(Path(paper_values).read_text())
+    for key in ("v2_table1", "v2_settings"):
+        if key not in facts:
+            raise cfg.ConfigError(f"{paper_values}: missing top-level key '{key}'")
+    try:
+        ours = pd.read_csv(table1_csv)
+    except (FileNotFoundError, pd.errors.ParserError) as exc:
+        raise DataError(f"{table1_csv}: not a readable table1 CSV: {exc}") from None
+    missing = {"key", *(f"{m}_{x}" for m in ("activa", "baseline") for x in ("mmd", "wsd", "erg"))} - set(ours.columns)
+    if missing:
+        raise DataError(f"{table1_csv}: missing column(s) {sorted(missing)}")
+    frame = comparison.compare_table1(ours, facts["v2_table1"], facts["v2_settings"]["rows"], config)
+    labels = {row["key"]: row["label"] for row in config["table1"]["rows"]}
+    out_prefix = Path(out_prefix)
+    write_text(out_prefix.with_suffix(".csv"), frame.to_csv(index=False, float_format="%.6g"))
+    write_text(out_prefix.with_suffix(".md"), comparison.to_markdown(frame, labels, facts["v2_table1"]["source"]))
+    return frame
+
+
 def run_effects(config: dict, family: str, scms_path: Path, truth_path: Path, pred_paths: list[Path],
                 out_prefix: Path) -> pd.DataFrame:
     """Stage ``effects``: descendant vs non-descendant mean errors (+ the edgeless check), CSV and Markdown.

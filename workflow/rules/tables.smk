@@ -62,3 +62,31 @@ rule latents_table:
     shell:
         "python -m activa table {params.config_args} --name latents --metrics {input} "
         "--out-prefix results/tables/latents 2> {log}"
+
+
+rule paper_comparison:
+    """Every published v2 Table 1 cell next to ours, with notes where this run's settings differ."""
+    input:
+        table1="results/tables/table1.csv",
+        paper_values="config/paper_values.yaml",
+    output:
+        report(
+            "results/tables/paper_comparison.md",
+            caption="workflow/report/paper_comparison.rst",
+            category="Tables",
+            labels=lambda wildcards, output: {"table": "paper vs ours"},
+        ),
+        "results/tables/paper_comparison.csv",
+    params:
+        config_args=CONFIG_ARGS,
+    log:
+        "results/logs/tables/paper_comparison.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa compare {params.config_args} --table1 {input.table1} "
+        "--paper-values {input.paper_values} --out-prefix results/tables/paper_comparison 2> {log}"

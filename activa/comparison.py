@@ -1,0 +1,96 @@
+"""Every published cell next to ours: the paper-versus-ours comparison (CSV and Markdown).
+
+The published values and the paper's settings are facts kept in ``config/paper_values.yaml``; ours come
+from the table this run wrote (e.g. ``results/tables/table1.csv``). A note says where this run's settings
+differ from the paper's (test-set size, training length, a model not trained), so a reader can tell a
+disagreement from a smaller run. A published cell we have not computed keeps an empty "ours".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from activa.tables import METRICS
+
+COLUMNS = ["table", "row", "method", "metric", "published", "ours", "difference", "ratio", "note"]
+
+
+def _settings_notes(config: dict, row: str, method: str, settings: dict) -> list[str]:
+    """Where this run's settings for (row, method) differ from the paper's ``settings`` of that row."""
+    notes = []
+    family = config["families"].get(row)
+    if family is not None and "test_scms" in settings and family["splits"]["test"] != settings["test_scms"]:
+        notes.append(f"test SCMs {family['splits']['test']} (paper {settings['test_scms']})")
+    if method == "activa":
+        activa = config["activa"]
+        variants = [v for v in activa["train"] if row in activa["variants"][v]["test_on"]]
+        if not variants:
+            notes.append("model not trained in this run")
+        else:
+            spec = activa["variants"][variants[0]]
+            if (spec["epochs"], spec["batch_size"]) != (settings.get("epochs"), settings.get("batch_size")):
+                notes.append(f"trained {spec['epochs']} epochs at batch {spec['batch_size']} (paper "
+                             f"{settings.get('epochs')} at {settings.get('batch_size')})")
+    return notes
+
+
+def compare_table1(ours: pd.DataFrame, published: dict, settings: dict, config: dict) -> pd.DataFrame:
+    """Rows (row, method, metric) of v2 Table 1: published, ours, ours - published, ours / published, note.
+
+    ours: the ``table1.csv`` frame (columns key, <method>_<metric>); published: ``v2_table1`` of
+    paper_values.yaml; settings: its ``v2_settings.rows``.
+    """
+    ours = ours.set_index("key")
+    records = []
+    for row, methods in published["rows"].items():
+        for method, cells in methods.items():
+            notes = _settings_notes(config, row, method, settings.get(row, {}))
+            for metric, _, _ in METRICS:
+                if metric not in cells:
+                    continue
+                value = ours.at[row, f"{method}_{metric}"] if row in ours.index else math.nan
+                value = float(value) if value is not None else math.nan
+                pub = float(cells[metric])
+                records.append({
+                    "table": "v2 Table 1", "row": row, "method": method, "metric": metric, "published": pub,
+                    "ours": value, "difference": value - pub, "ratio": value / pub if pub else math.nan,
+                    "note": "; ".join(notes if not math.isnan(value) else ["not computed in this run"]),
+                })
+    return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
+def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str:
+    """The comparison as a Markdown table, one line per published cell."""
+    def fmt(x, digits=2):
+        return "" if isinstance(x, float) and math.isnan(x) else f"{x:.{digits}f}"
+
+    lines = [f"# Paper versus ours: {source}", "",
+             "Every published cell next to ours. difference = ours - published, ratio = ours / published. "
+             "Which metric conventions are pinned by the published baseline (MMD) and which are not (WSD, ERG) "
+             "is in results/calibration/metric_conventions.md: compare WSD and ERG by ratio between methods, "
+             "not by value.", "",
+             "| row | method | metric | published | ours | difference | ratio | note |",
+             "|---|---|---|---:|---:|---:|---:|---|"]
+    names = {m: label for m, label, _ in METRICS}
+    for _, r in frame.iterrows():
+        lines.append(f"| {labels.get(r['row'], r['row'])} | {r['method']} | {names.get(r['metric'], r['metric'])} | "
+                     f"{fmt(r['published'])} | {fmt(r['ours'])} | {fmt(r['difference'])} | "
+                     f"{fmt(r['ratio'])} | {r['note']} |")
+    computed = frame.dropna(subset=["ours"])
+    lines += ["", f"{len(computed)} of {len(frame)} published cells computed in this run."]
+    if len(computed):
+        wins = computed.pivot_table(index=["row", "metric"], columns="method", values="ours")
+        if {"activa", "baseline"} <= set(wins.columns):
+            both = wins.dropna()
+            lines.append(f"ACTIVA below the baseline in {int((both['activa'] < both['baseline']).sum())} of "
+                         f"{len(both)} (row, metric) cells where we have both (the paper: "
+                         f"{_published_wins(frame, both.index)} of the same cells).")
+    return "\n".join(lines) + "\n"
+
+
+def _published_wins(frame: pd.DataFrame, cells) -> int:
+    pub = frame.pivot_table(index=["row", "metric"], columns="method", values="published").loc[list(cells)]
+    return int(np.sum(pub["activa"] < pub["baseline"]))

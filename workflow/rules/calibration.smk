@@ -5,7 +5,7 @@ rule calibrate:
     output:
         report(
             CALIBRATION,
-            caption="workflow/report/calibration.rst",
+            caption=report_caption("calibration"),
             category="Calibration",
             labels=lambda wildcards, output: {"report": "metric conventions"},
         ),

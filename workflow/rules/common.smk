@@ -1,3 +1,5 @@
+import os
+
 # Shared helpers of the rules: how stages get the config, which families exist, resource estimates.
 
 if workflow.config_settings.config:
@@ -48,6 +50,11 @@ wildcard_constraints:
     split="train|test",
     method="baseline|activa|activa_1latent",
     variant="|".join(ACTIVA["variants"]),
+
+
+def report_caption(name):
+    """Absolute path of a report caption (Snakemake resolves relative ones inconsistently for multiext)."""
+    return os.path.join(workflow.basedir, "workflow", "report", f"{name}.rst")
 
 
 def n_values(family, split):

@@ -7,7 +7,7 @@ rule effects:
     output:
         report(
             "results/effects/{family}.md",
-            caption="workflow/report/effects.rst",
+            caption=report_caption("effects"),
             category="Effects",
             labels=lambda wildcards, output: {"family": wildcards.family},
         ),

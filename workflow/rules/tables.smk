@@ -12,7 +12,7 @@ rule table1:
     output:
         report(
             TABLE1,
-            caption="workflow/report/table1.rst",
+            caption=report_caption("table1"),
             category="Tables",
             labels=lambda wildcards, output: {"table": "Table 1 (v2)"},
         ),
@@ -43,7 +43,7 @@ rule latents_table:
     output:
         report(
             LATENTS_TABLE,
-            caption="workflow/report/latents.rst",
+            caption=report_caption("latents"),
             category="Tables",
             labels=lambda wildcards, output: {"table": "latents per query"},
         ),
@@ -72,7 +72,7 @@ rule paper_comparison:
     output:
         report(
             "results/tables/paper_comparison.md",
-            caption="workflow/report/paper_comparison.rst",
+            caption=report_caption("paper_comparison"),
             category="Tables",
             labels=lambda wildcards, output: {"table": "paper vs ours"},
         ),

@@ -12,7 +12,7 @@ rule train:
         train_log="results/models/{variant}/train_log.csv",
         figure=report(
             "results/figures/loss_{variant}.png",
-            caption="workflow/report/loss.rst",
+            caption=report_caption("loss"),
             category="Training",
             labels=lambda wildcards, output: {"variant": wildcards.variant},
         ),

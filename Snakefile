@@ -37,6 +37,7 @@ rule all:
         TABLE1,
         LATENTS_TABLE,
         "results/tables/paper_comparison.md",
+        expand("results/tables/{name}.md", name=config["v1_tables"]),
         expand("results/effects/{family}.md", family=[f for f in ACTIVA_FAMILIES if f in LINEAR_FAMILIES]),
         expand("results/figures/loss_{variant}.{ext}", variant=ACTIVA["train"], ext=["png", "pdf"]),
         CALIBRATION,

@@ -45,8 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path)
 
     p = stage("table", "Write a metric table (CSV, Markdown, LaTeX) from metrics files.")
-    p.add_argument("--name", required=True, choices=["table1", "latents"],
-                   help="table1: ACTIVA vs baseline (v2 Table 1); latents: n_latents vs 1 prior latent")
+    p.add_argument("--name", required=True,
+                   help="table1: ACTIVA vs baseline (v2 Table 1); latents: n_latents vs 1 prior latent; "
+                        "or a table of the config's v1_tables (v1 layout)")
     p.add_argument("--metrics", nargs="*", default=[], type=Path, help="metrics files")
     p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/table1")
 

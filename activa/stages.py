@@ -91,26 +91,39 @@ def run_metrics(config: dict, family: str, method: str, truth_path: Path, pred_p
     return frame
 
 
-def run_table(config: dict, name: str, metric_paths: list[Path], out_prefix: Path) -> pd.DataFrame:
-    """Stage ``table``: table ``name`` (``table1``/``latents``; CSV, Markdown, LaTeX) from metrics files.
-
-    Each file's method and family come from its metadata; a cell without a file stays empty.
-    """
-    try:
-        methods = tables.methods_of(name, config)
-    except ValueError as exc:
-        raise cfg.ConfigError(f"table: {exc}") from None
+def _metric_files(metric_paths: list[Path], allowed: set[str], name: str) -> dict[tuple[str, str], Path]:
+    """(method, family) -> metrics file, from each file's metadata; methods outside ``allowed`` are errors."""
     files = {}
     for path in metric_paths:
         meta = evaluate.read_metrics(path)[1]
         key = (meta.get("method"), meta.get("family"))
         if None in key:
             raise evaluate.DataError(f"{path}: metadata lacks 'method' or 'family'")
-        if key[0] not in dict(methods):
+        if key[0] not in allowed:
             raise evaluate.DataError(f"{path}: method '{key[0]}' is not a column of table {name} "
-                                     f"(expected {', '.join(dict(methods))})")
+                                     f"(expected {', '.join(sorted(allowed))})")
         files[key] = path
-    table = tables.collect(config["table1"]["rows"], files, methods)
+    return files
+
+
+def run_table(config: dict, name: str, metric_paths: list[Path], out_prefix: Path) -> pd.DataFrame:
+    """Stage ``table``: table ``name`` (CSV, Markdown, LaTeX) from metrics files; empty cells stay empty.
+
+    ``table1`` (v2 Table 1) and ``latents`` have one row per dataset and a column group per method; the
+    tables of the config's ``v1_tables`` (v1 layout) have one row per (dataset, method).
+    """
+    if name in config["v1_tables"]:
+        spec = config["v1_tables"][name]
+        allowed = {m for row in spec["rows"] for m in row["methods"]}
+        table = tables.collect_v1(spec, _metric_files(metric_paths, allowed, name))
+        tables.write_v1_table(table, out_prefix, spec)
+        return table
+    try:
+        methods = tables.methods_of(name, config)
+    except ValueError:
+        raise cfg.ConfigError(f"table: unknown table '{name}', expected table1, latents or one of v1_tables "
+                              f"({', '.join(config['v1_tables'])})") from None
+    table = tables.collect(config["table1"]["rows"], _metric_files(metric_paths, set(dict(methods)), name), methods)
     tables.write_table(table, out_prefix, methods)
     return table
 

@@ -113,3 +113,73 @@ def write_table(table: pd.DataFrame, prefix: str | Path, methods: Methods = METH
     write_text(paths[1], to_markdown(table, methods))
     write_text(paths[2], to_latex(table, methods))
     return paths
+
+
+# Tables in ACTIVA v1's layout: one row per (dataset, method), columns MMD, WSD, ERG and the mean p-value
+# of the energy permutation test. Lowest MMD/WSD/ERG within a dataset in bold; p is not a score, never bold.
+V1_METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2), ("p_value", "p", 3))
+
+
+def collect_v1(spec: dict, metric_files: dict[tuple[str, str], str | Path]) -> pd.DataFrame:
+    """Rows (dataset, method) of a v1-layout table: columns group, key, method, label, metrics, pairs.
+
+    spec: one entry of the config's ``v1_tables`` ({title, note, rows: [{key, label, methods}]}).
+    """
+    records = []
+    for row in spec["rows"]:
+        for method, label in row["methods"].items():
+            path = metric_files.get((method, row["key"]))
+            frame = read_metrics(path)[0] if path is not None else None
+            record = {"group": row["label"], "key": row["key"], "method": method, "label": label}
+            for metric, _, _ in V1_METRICS:
+                record[metric] = float(frame[metric].mean()) if frame is not None else math.nan
+            record["pairs"] = len(frame) if frame is not None else 0
+            records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _v1_cells(table: pd.DataFrame, bold, dash: str) -> list[list[str]]:
+    out = []
+    for key, group in table.groupby("key", sort=False):
+        best = {m: group[m].min() if group[m].notna().sum() > 1 else None for m, _, _ in V1_METRICS[:3]}
+        for i, (_, row) in enumerate(group.iterrows()):
+            cells = [row["group"] if i == 0 else "", row["label"]]
+            for metric, _, digits in V1_METRICS:
+                value = row[metric]
+                if math.isnan(value):
+                    cells.append(dash)
+                    continue
+                text = f"{value:.{digits}f}"
+                b = best.get(metric)
+                cells.append(bold(text) if b is not None and np.isclose(value, b) else text)
+            out.append(cells)
+    return out
+
+
+def v1_to_markdown(table: pd.DataFrame, spec: dict) -> str:
+    header = ["Data", "Method"] + [label for _, label, _ in V1_METRICS]
+    lines = [f"**{spec['title']}**", "", "| " + " | ".join(header) + " |",
+             "|" + "|".join(["---", "---"] + ["---:"] * len(V1_METRICS)) + "|"]
+    lines += ["| " + " | ".join(c) + " |" for c in _v1_cells(table, lambda t: f"**{t}**", "–")]
+    lines += ["", f"{spec['note']} Mean over all (test SCM, interventional regime) pairs; p is the mean p-value "
+              "of the energy permutation test. – = not computed yet.", ""]
+    return "\n".join(lines)
+
+
+def v1_to_latex(table: pd.DataFrame, spec: dict) -> str:
+    lines = [r"\begin{tabular}{ll" + "r" * len(V1_METRICS) + "}", r"\toprule",
+             "Data & Method & " + " & ".join(label for _, label, _ in V1_METRICS) + r" \\", r"\midrule"]
+    for cells in _v1_cells(table, lambda t: rf"\textbf{{{t}}}", "--"):
+        lines.append(" & ".join([_latex_escape(cells[0]), _latex_escape(cells[1])] + cells[2:]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def write_v1_table(table: pd.DataFrame, prefix: str | Path, spec: dict) -> list[Path]:
+    """Write ``<prefix>.csv``, ``.md`` and ``.tex`` atomically; returns the paths."""
+    prefix = Path(prefix)
+    paths = [prefix.with_suffix(s) for s in (".csv", ".md", ".tex")]
+    write_text(paths[0], table.to_csv(index=False, float_format="%.6g"))
+    write_text(paths[1], v1_to_markdown(table, spec))
+    write_text(paths[2], v1_to_latex(table, spec))
+    return paths

@@ -73,3 +73,26 @@ def test_write_table_writes_three_formats(files, tmp_path):
     assert [p.name for p in paths] == ["table1.csv", "table1.md", "table1.tex"]
     csv = pd.read_csv(paths[0])
     assert list(csv.columns[:2]) == ["key", "data"] and csv.loc[2, "baseline_mmd"] != csv.loc[2, "baseline_mmd"]
+
+
+V1_SPEC = {"title": "v1 Table 1: two variables", "note": "Data: fixture.",
+           "rows": [{"key": "gauss2", "label": "Gaussian", "methods": {"baseline": "baseline", "activa": "ACTIVA"}},
+                    {"key": "beta_8", "label": "Beta_8", "methods": {"baseline": "baseline", "activa": "ACTIVA"}}]}
+
+
+def test_v1_layout_rows_means_p_and_bold(files, tmp_path):
+    table = tables.collect_v1(V1_SPEC, files)
+    assert list(zip(table.group, table.label)) == [("Gaussian", "baseline"), ("Gaussian", "ACTIVA"),
+                                                   ("Beta_8", "baseline"), ("Beta_8", "ACTIVA")]
+    assert table.iloc[0][["mmd", "wsd", "erg", "p_value"]].tolist() == pytest.approx([0.6, 3.0, 1.5, 0.05])
+    assert table.iloc[3][["mmd", "p_value"]].isna().all() and table.pairs.tolist() == [2, 2, 2, 0]
+    md = tables.v1_to_markdown(table, V1_SPEC)
+    assert "| Gaussian | baseline | 0.60 | **3.00** | 1.50 | 0.050 |" in md
+    assert "|  | ACTIVA | **0.20** | 5.00 | **0.50** | 0.300 |" in md
+    assert "| Beta_8 | baseline | 0.60 | 3.00 | 1.50 | 0.050 |" in md  # one method only: nothing bold
+    assert "|  | ACTIVA | – | – | – | – |" in md
+    tex = tables.v1_to_latex(table, V1_SPEC)
+    assert r"Beta\_8 & baseline & 0.60 & 3.00 & 1.50 & 0.050 \\" in tex
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 1
+    paths = tables.write_v1_table(table, tmp_path / "v1_table1", V1_SPEC)
+    assert [p.name for p in paths] == ["v1_table1.csv", "v1_table1.md", "v1_table1.tex"]

@@ -90,3 +90,43 @@ rule paper_comparison:
     shell:
         "python -m activa compare {params.config_args} --table1 {input.table1} "
         "--paper-values {input.paper_values} --out-prefix results/tables/paper_comparison 2> {log}"
+
+
+def v1_table_inputs(wildcards):
+    """Metrics files of the rows of a v1-layout table that this run produces."""
+    produced = {"baseline": LINEAR_FAMILIES, "activa": ACTIVA_FAMILIES, "activa_1latent": ACTIVA_FAMILIES}
+    return [
+        f"results/metrics/{method}/{row['key']}.parquet"
+        for row in config["v1_tables"][wildcards.name]["rows"]
+        for method in row["methods"]
+        if row["key"] in produced.get(method, [])
+    ]
+
+
+rule v1_table:
+    """A table in ACTIVA v1's layout (rows: dataset x method; MMD, WSD, ERG, p); its note names models and data."""
+    input:
+        v1_table_inputs,
+    output:
+        report(
+            multiext("results/tables/{name}", ".md", ".csv", ".tex"),
+            caption=report_caption("v1_table"),
+            category="Tables",
+            labels=lambda wildcards, output: {"table": wildcards.name},
+        ),
+    wildcard_constraints:
+        name="|".join(config["v1_tables"]),
+    params:
+        config_args=CONFIG_ARGS,
+        spec=lambda wildcards: config["v1_tables"][wildcards.name],
+    log:
+        "results/logs/tables/{name}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa table {params.config_args} --name {wildcards.name} --metrics {input} "
+        "--out-prefix results/tables/{wildcards.name} 2> {log}"

@@ -24,6 +24,7 @@ include: "workflow/rules/predict.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/effects.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/calibration.smk"
 
 
@@ -40,5 +41,7 @@ rule all:
         expand("results/tables/{name}.md", name=config["v1_tables"]),
         expand("results/effects/{family}.md", family=[f for f in ACTIVA_FAMILIES if f in LINEAR_FAMILIES]),
         expand("results/figures/loss_{variant}.{ext}", variant=ACTIVA["train"], ext=["png", "pdf"]),
+        expand("results/figures/{family}_metric_ecdf.pdf", family=LINEAR_FAMILIES),
+        expand("results/figures/{family}_scms.pdf", family=BIVARIATE_FAMILIES),
         CALIBRATION,
     default_target: True

@@ -71,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--paper-values", required=True, type=Path, help="config/paper_values.yaml")
     p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/paper_comparison")
 
+    p = stage("figures", "A linear family's figures: scatter panels, metric ECDFs, mean calibration.")
+    p.add_argument("--family", required=True)
+    p.add_argument("--kind", required=True, choices=["summary", "scatter"],
+                   help="summary: metric ECDFs and mean calibration; scatter: v2 Fig. 2 / v1 Figs. 3-5 (d = 2)")
+    p.add_argument("--scms", required=True, type=Path)
+    p.add_argument("--truth", required=True, type=Path)
+    p.add_argument("--pred", nargs="+", required=True, type=Path, help="predictions (method from metadata)")
+    p.add_argument("--metrics", nargs="+", required=True, type=Path, help="metrics files (method from metadata)")
+    p.add_argument("--out-dir", required=True, type=Path)
+
     p = stage("effects", "Mean errors on descendants vs non-descendants of the target, per method.")
     p.add_argument("--family", required=True)
     p.add_argument("--scms", required=True, type=Path, help="the test split's .scms.parquet")
@@ -107,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             stages.run_predict(config, args.method, args.model, args.data, args.family, args.out, progress)
         elif args.stage == "compare":
             stages.run_compare(config, args.table1, args.paper_values, args.out_prefix)
+        elif args.stage == "figures":
+            stages.run_figures(config, args.family, args.kind, args.scms, args.truth, args.pred, args.metrics,
+                               args.out_dir)
         elif args.stage == "effects":
             stages.run_effects(config, args.family, args.scms, args.truth, args.pred, args.out_prefix)
         elif args.stage == "calibrate":

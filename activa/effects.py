@@ -45,7 +45,7 @@ def true_means(scms: SCMTable, truth: Samples) -> np.ndarray:
     return interventional_moments(linear, regimes, jitter_std=0.0)[0][truth.scm]
 
 
-def _aligned_means(truth: Samples, pred: Samples, name: str) -> np.ndarray:
+def aligned_means(truth: Samples, pred: Samples, name: str) -> np.ndarray:
     """Sample means [S, R_int, d] of ``pred`` in the order of ``truth``'s interventional regimes."""
     regimes = truth.regime[truth.interventional]
     if not np.array_equal(pred.scm, truth.scm):
@@ -70,7 +70,7 @@ def mean_errors(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd
     is_desc = reach[:, target, :]  # [S, R_int, d]
     non_target = np.arange(truth.samples.shape[-1])[None, None, :] != target[None, :, None]
     means = {TRUTH: truth.samples[:, inter].mean(axis=2, dtype=np.float64)}
-    means.update({m: _aligned_means(truth, p, m) for m, p in preds.items()})
+    means.update({m: aligned_means(truth, p, m) for m, p in preds.items()})
     records = []
     for method, m in means.items():
         error = np.abs(m - mu)
@@ -96,7 +96,7 @@ def no_edge(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.Dat
     inter = truth.interventional
     mu = true_means(scms, truth)[:, inter]
     means = {"closed form": mu, TRUTH: truth.samples[:, inter].mean(axis=2, dtype=np.float64)}
-    means.update({m: _aligned_means(truth, p, m) for m, p in preds.items()})
+    means.update({m: aligned_means(truth, p, m) for m, p in preds.items()})
     records = []
     for i, r in enumerate(inter):
         t = int(truth.target[r])

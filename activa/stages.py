@@ -151,6 +151,34 @@ def run_compare(config: dict, table1_csv: Path, paper_values: Path, out_prefix: 
     return frame
 
 
+def run_figures(config: dict, family: str, kind: str, scms_path: Path, truth_path: Path, pred_paths: list[Path],
+                metric_paths: list[Path], out_dir: Path) -> None:
+    """Stage ``figures``: figure set ``kind`` of a linear family (``figures.family_figures``).
+
+    The scatter set also writes ``<out_dir>/<family>_captions.md`` (the panel means).
+    """
+    from activa import figures
+
+    spec = cfg.family(config, family)
+    if spec["generator"] != "linear":
+        raise cfg.ConfigError(f"figures: family '{family}' is not linear (the figures use closed-form means)")
+    scms, truth = read_scms(scms_path), read_samples(truth_path)
+    preds = {}
+    for path in pred_paths:
+        pred = read_samples(path)
+        preds[pred.meta.get("method", Path(path).stem)] = pred
+    metrics = {}
+    for path in metric_paths:
+        frame, meta = evaluate.read_metrics(path)
+        metrics[meta.get("method", Path(path).stem)] = frame
+    if kind == "scatter" and truth.samples.shape[-1] != 2:
+        raise cfg.ConfigError(f"figures: the scatter figures need two variables; family '{family}' has "
+                              f"{truth.samples.shape[-1]}")
+    captions = figures.family_figures(kind, scms, truth, preds, metrics, out_dir, family, spec["label"])
+    if captions is not None:
+        write_text(Path(out_dir) / f"{family}_captions.md", captions)
+
+
 def run_effects(config: dict, family: str, scms_path: Path, truth_path: Path, pred_paths: list[Path],
                 out_prefix: Path) -> pd.DataFrame:
     """Stage ``effects``: descendant vs non-descendant mean errors (+ the edgeless check), CSV and Markdown.

@@ -67,3 +67,40 @@ def n_values(family, split):
 
 def mem_mb(family, split, bytes_per_value):
     return int(1000 + n_values(family, split) * bytes_per_value / 1e6)
+
+
+def v1_table_inputs(wildcards):
+    """Metrics files of the rows of a v1-layout table that this run produces."""
+    produced = {"baseline": LINEAR_FAMILIES, "activa": ACTIVA_FAMILIES, "activa_1latent": ACTIVA_FAMILIES}
+    return [
+        f"results/metrics/{method}/{row['key']}.parquet"
+        for row in config["v1_tables"][wildcards.name]["rows"]
+        for method in row["methods"]
+        if row["key"] in produced.get(method, [])
+    ]
+
+
+BIVARIATE_FAMILIES = [f for f in LINEAR_FAMILIES if config["families"][f]["n_vars"] == 2]
+
+
+def figure_inputs(kind):
+    """Inputs of a family's figure set: test data, predictions (and metrics) of the methods drawn.
+
+    The methods are the baseline and, where this run trains it, ACTIVA.
+    """
+
+    def inputs(wildcards):
+        methods = ["baseline", "activa"] if wildcards.family in ACTIVA_FAMILIES else ["baseline"]
+        files = {
+            "scms": f"results/data/{wildcards.family}/test.scms.parquet",
+            "truth": f"results/data/{wildcards.family}/test.samples.parquet",
+            "pred": [f"results/predictions/{m}/{wildcards.family}.parquet" for m in methods],
+            "metrics": [f"results/metrics/{m}/{wildcards.family}.parquet" for m in methods],
+        }
+        return files
+
+    return inputs
+
+
+def figure_files(names, ext):
+    return expand("results/figures/{{family}}_{name}.{ext}", name=names, ext=ext)

@@ -92,17 +92,6 @@ rule paper_comparison:
         "--paper-values {input.paper_values} --out-prefix results/tables/paper_comparison 2> {log}"
 
 
-def v1_table_inputs(wildcards):
-    """Metrics files of the rows of a v1-layout table that this run produces."""
-    produced = {"baseline": LINEAR_FAMILIES, "activa": ACTIVA_FAMILIES, "activa_1latent": ACTIVA_FAMILIES}
-    return [
-        f"results/metrics/{method}/{row['key']}.parquet"
-        for row in config["v1_tables"][wildcards.name]["rows"]
-        for method in row["methods"]
-        if row["key"] in produced.get(method, [])
-    ]
-
-
 rule v1_table:
     """A table in ACTIVA v1's layout (rows: dataset x method; MMD, WSD, ERG, p); its note names models and data."""
     input:

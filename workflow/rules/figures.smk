@@ -1,0 +1,67 @@
+rule summary_figures:
+    """Per-pair metric ECDFs (ACTIVA vs baseline) and predicted-vs-true interventional means of a family."""
+    input:
+        unpack(figure_inputs("summary")),
+    output:
+        png=report(
+            figure_files(["metric_ecdf", "mean_calibration"], "png"),
+            caption=report_caption("summary_figures"),
+            category="Figures",
+            subcategory="{family}",
+            labels=lambda wildcards, output: {"family": wildcards.family, "figures": "summary"},
+        ),
+        pdf=figure_files(["metric_ecdf", "mean_calibration"], "pdf"),
+    wildcard_constraints:
+        family="|".join(LINEAR_FAMILIES),
+    params:
+        config_args=CONFIG_ARGS,
+    log:
+        "results/logs/figures/summary_{family}.log",
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: 1500 + mem_mb(wildcards.family, "test", 20),
+        runtime=10,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa figures {params.config_args} --family {wildcards.family} --kind summary "
+        "--scms {input.scms} --truth {input.truth} --pred {input.pred} --metrics {input.metrics} "
+        "--out-dir results/figures 2> {log}"
+
+
+rule scatter_figures:
+    """v2 Figure 2 and v1 Figures 3-5: samples of chosen bivariate test SCMs, truth vs baseline vs ACTIVA."""
+    input:
+        unpack(figure_inputs("scatter")),
+    output:
+        captions=report(
+            "results/figures/{family}_captions.md",
+            caption=report_caption("figure_captions"),
+            category="Figures",
+            subcategory="{family}",
+            labels=lambda wildcards, output: {"family": wildcards.family, "figures": "scatter means"},
+        ),
+        png=report(
+            figure_files(["scms", "example_edge", "example_no_edge"], "png"),
+            caption=report_caption("scatter_figures"),
+            category="Figures",
+            subcategory="{family}",
+            labels=lambda wildcards, output: {"family": wildcards.family, "figures": "scatter"},
+        ),
+        pdf=figure_files(["scms", "example_edge", "example_no_edge"], "pdf"),
+    wildcard_constraints:
+        family="|".join(BIVARIATE_FAMILIES) or "(?!)",
+    params:
+        config_args=CONFIG_ARGS,
+    log:
+        "results/logs/figures/scatter_{family}.log",
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: 1500 + mem_mb(wildcards.family, "test", 20),
+        runtime=10,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa figures {params.config_args} --family {wildcards.family} --kind scatter "
+        "--scms {input.scms} --truth {input.truth} --pred {input.pred} --metrics {input.metrics} "
+        "--out-dir results/figures 2> {log}"

@@ -30,11 +30,7 @@ include: "workflow/rules/calibration.smk"
 
 rule all:
     input:
-        expand(
-            "results/data/{family}/{split}.samples.parquet",
-            family=LINEAR_FAMILIES,
-            split=["train", "test"],
-        ),
+        expand("results/data/{family}/test.samples.parquet", family=FAMILIES),
         TABLE1,
         LATENTS_TABLE,
         "results/tables/paper_comparison.md",

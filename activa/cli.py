@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--split", required=True)
     p.add_argument("--out-samples", required=True, type=Path)
     p.add_argument("--out-scms", required=True, type=Path)
+    p.add_argument("--networks", type=Path, help="SERGIO families: folder with the network TSVs (stage networks)")
+    p.add_argument("--workers", type=int, default=1, help="processes (SERGIO families); the output does not change")
+
+    p = stage("networks", "Fetch the E. coli and yeast regulatory networks (checked by SHA-256).")
+    p.add_argument("--out-dir", required=True, type=Path)
 
     p = stage("baseline", "Conditional-Gaussian baseline predictions for a samples file.")
     p.add_argument("--family", required=True)
@@ -103,7 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         config = cfg.load_config(args.config)
         progress = not args.no_progress
         if args.stage == "simulate":
-            stages.simulate(config, args.family, args.split, args.out_samples, args.out_scms, progress)
+            stages.simulate(config, args.family, args.split, args.out_samples, args.out_scms, progress,
+                            args.networks, args.workers)
+        elif args.stage == "networks":
+            from activa.grn import fetch_networks
+
+            fetch_networks(args.out_dir, config["grn"]["local_dir"])
         elif args.stage == "baseline":
             stages.run_baseline(config, args.family, args.data, args.out)
         elif args.stage == "metrics":

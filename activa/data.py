@@ -21,7 +21,7 @@ regimes only, with the ``scm`` and ``regime`` of the ground truth they predict.
 
 ``<split>.scms.parquet``: one row per SCM: ``scm`` int32, ``adjacency`` fixed_shape_tensor<uint8>[d, d]
 (``[i, j] = 1`` for the edge i -> j), ``weights`` fixed_shape_tensor<float64>[d, d] (beta_ij),
-``noise_params`` fixed_shape_tensor<float64>[d, 2] (named by ``noise_param_names`` in the metadata).
+``noise_params`` fixed_shape_tensor<float64>[d, P] (P named by ``noise_param_names`` in the metadata).
 
 Both files carry the Parquet key-value metadata key ``activa`` holding JSON: ``format_version``, ``kind``
 ("samples", "predictions" or "scms"), ``family``, ``split``, ``n_vars``, ``n_samples``,
@@ -63,12 +63,13 @@ def samples_schema(n_samples: int, n_vars: int) -> pa.Schema:
     ])
 
 
-def scms_schema(n_vars: int) -> pa.Schema:
+def scms_schema(n_vars: int, n_params: int = 2) -> pa.Schema:
+    """Per-SCM columns; ``noise_params`` holds ``n_params`` per-variable parameters (named in the metadata)."""
     return pa.schema([
         pa.field("scm", pa.int32(), nullable=False),
         pa.field("adjacency", pa.fixed_shape_tensor(pa.uint8(), [n_vars, n_vars]), nullable=False),
         pa.field("weights", pa.fixed_shape_tensor(pa.float64(), [n_vars, n_vars]), nullable=False),
-        pa.field("noise_params", pa.fixed_shape_tensor(pa.float64(), [n_vars, 2]), nullable=False),
+        pa.field("noise_params", pa.fixed_shape_tensor(pa.float64(), [n_vars, n_params]), nullable=False),
     ])
 
 
@@ -149,8 +150,14 @@ def write_samples(path: str | Path, data: Samples, meta: dict) -> None:
 
 def write_scms(path: str | Path, adjacency: np.ndarray, weights: np.ndarray, noise_params: np.ndarray,
                meta: dict) -> None:
-    """Write per-SCM metadata: adjacency [S, d, d], weights [S, d, d], noise_params [S, d, 2]."""
+    """Write per-SCM metadata: adjacency [S, d, d], weights [S, d, d], noise_params [S, d, P].
+
+    ``meta["noise_param_names"]`` names the P per-variable parameters (linear SCMs: (loc, scale) or (a, b);
+    SERGIO: basal rate per cell type, decay, hill, noise).
+    """
     S, d, _ = weights.shape
+    if len(meta.get("noise_param_names", ("", ""))) != noise_params.shape[-1]:
+        raise ValueError(f"{path}: meta['noise_param_names'] must name all {noise_params.shape[-1]} parameters")
     table = pa.table(
         {
             "scm": pa.array(np.arange(S), pa.int32()),
@@ -158,7 +165,7 @@ def write_scms(path: str | Path, adjacency: np.ndarray, weights: np.ndarray, noi
             "weights": _tensor(weights, np.float64),
             "noise_params": _tensor(noise_params, np.float64),
         },
-        schema=scms_schema(d),
+        schema=scms_schema(d, noise_params.shape[-1]),
     )
     _write(table, path, {**meta, "kind": "scms", "n_vars": d})
 
@@ -237,7 +244,7 @@ def read_samples(path: str | Path) -> Samples:
 
 @dataclass
 class SCMTable:
-    """Per-SCM metadata: adjacency [S, d, d] uint8, weights [S, d, d], noise_params [S, d, 2], meta."""
+    """Per-SCM metadata: adjacency [S, d, d] uint8, weights [S, d, d], noise_params [S, d, P], meta."""
 
     adjacency: np.ndarray
     weights: np.ndarray
@@ -250,7 +257,7 @@ def read_scms(path: str | Path) -> SCMTable:
     table, meta = _open(path)
     if "n_vars" not in meta:
         raise DataError(f"{path}: metadata lacks 'n_vars'")
-    _check_schema(path, table, scms_schema(int(meta["n_vars"])))
+    _check_schema(path, table, scms_schema(int(meta["n_vars"]), len(meta.get("noise_param_names", ("", "")))))
     if not np.array_equal(table.column("scm").to_numpy(), np.arange(table.num_rows)):
         raise DataError(f"{path}: column 'scm' must be 0..{table.num_rows - 1} in order")
     return SCMTable(_dense(table, "adjacency"), _dense(table, "weights"), _dense(table, "noise_params"), meta)

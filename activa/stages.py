@@ -25,20 +25,32 @@ def _bar(total: int, desc: str, enabled: bool = True) -> tqdm:
 
 
 def simulate_split(config: dict, family: str, split: str, jitter_std: float | None = None,
-                   progress: bool = True) -> tuple[scm.LinearSCMs, Samples]:
-    """Simulate one split of a family in memory; ``jitter_std`` overrides the configured one."""
+                   progress: bool = True, networks: dict[str, Path] | None = None, workers: int = 1):
+    """Simulate one split of a family in memory: (per-SCM parameters, Samples).
+
+    Linear families give ``scm.LinearSCMs`` (``jitter_std`` overrides the configured one); SERGIO families
+    give ``sergio.SergioParams`` and need ``networks`` (name -> TSV).
+    """
     spec = dict(cfg.family(config, family))
     if split not in spec["splits"]:
         raise cfg.ConfigError(f"config key 'families.{family}.splits.{split}' not found")
     if jitter_std is not None:
         spec["jitter_std"] = jitter_std
     n_scm = spec["splits"][split]
+    seed = scm.seed_sequence(config["seed"], "simulate", family, split)
     with _bar(n_scm, f"simulate {family}/{split}", progress) as bar:
-        scms, regimes, samples = scm.simulate(spec, n_scm, scm.seed_sequence(config["seed"], "simulate", family, split),
-                                              progress=bar.update)
+        if spec["generator"] == "sergio":
+            from activa import sergio
+
+            if networks is None:
+                raise cfg.ConfigError(f"simulate: family '{family}' is a SERGIO family and needs --networks DIR")
+            params, regimes, samples = sergio.simulate(spec, n_scm, seed, networks, progress=bar.update,
+                                                       workers=workers)
+        else:
+            params, regimes, samples = scm.simulate(spec, n_scm, seed, progress=bar.update)
     data = Samples(samples.astype(np.float32), regimes.target, regimes.value_index, regimes.value.astype(np.float32),
                    np.arange(n_scm, dtype=np.int32), np.arange(len(regimes), dtype=np.int16))
-    return scms, data
+    return params, data
 
 
 def _family_meta(config: dict, family: str, split: str) -> dict:
@@ -47,12 +59,28 @@ def _family_meta(config: dict, family: str, split: str) -> dict:
             "intervention_values": spec["intervention_values"]}
 
 
-def simulate(config: dict, family: str, split: str, out_samples: Path, out_scms: Path, progress: bool = True) -> None:
+def simulate(config: dict, family: str, split: str, out_samples: Path, out_scms: Path, progress: bool = True,
+             networks_dir: Path | None = None, workers: int = 1) -> None:
     """Stage ``simulate``: write ``<split>.samples.parquet`` and ``<split>.scms.parquet`` of a family."""
-    scms, data = simulate_split(config, family, split, progress=progress)
+    networks = None
+    if networks_dir is not None:
+        from activa.grn import NETWORK_FILES
+
+        networks = {name: Path(networks_dir) / filename for name, (filename, _) in NETWORK_FILES.items()}
+    params, data = simulate_split(config, family, split, progress=progress, networks=networks, workers=workers)
     meta = _family_meta(config, family, split)
-    write_scms(out_scms, scms.adjacency, scms.weights, scms.noise_params,
-               {**meta, "noise_family": scms.noise_family, "noise_param_names": scm.NOISE_PARAM_NAMES[scms.noise_family]})
+    if cfg.family(config, family)["generator"] == "sergio":
+        from activa import sergio
+
+        table, names = sergio.param_table(params)
+        write_scms(out_scms, params.adjacency, params.k, table,
+                   {**meta, "noise_family": "sergio", "noise_param_names": names})
+        mean = float(data.samples.mean())
+        print(f"simulate {family}/{split}: mean expression {mean:.3f}", file=sys.stderr)
+    else:
+        write_scms(out_scms, params.adjacency, params.weights, params.noise_params,
+                   {**meta, "noise_family": params.noise_family,
+                    "noise_param_names": scm.NOISE_PARAM_NAMES[params.noise_family]})
     write_samples(out_samples, data, {**meta, "kind": "samples"})
 
 

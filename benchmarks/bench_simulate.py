@@ -24,6 +24,8 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="activa-bench-"))
     total = 0.0
     for family, spec in config["families"].items():
+        if spec["generator"] != "linear":
+            continue  # SERGIO: benchmarks/bench_sergio.py
         for split in ("train", "test"):
             start = time.perf_counter()
             stages.simulate(config, family, split, out / f"{family}.{split}.samples.parquet",

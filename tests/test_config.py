@@ -12,13 +12,23 @@ from activa.config import ConfigError, load_config
 @pytest.mark.parametrize("extra", [[], ["config/quick.yaml"], ["config/smoke.yaml"]])
 def test_shipped_configs_validate(root, extra):
     config = load_config([root / "config/config.yaml", *[root / e for e in extra]])
-    assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8"}
+    assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8", "sergio", "sergio_ood"}
 
 
 def test_paper_scale_sizes(root):
     f = load_config([root / "config/config.yaml"])["families"]
     assert (f["gauss2"]["splits"], f["gauss2"]["samples_per_regime"]) == ({"train": 9000, "test": 1000}, 40)
     assert (f["beta8"]["splits"], f["beta8"]["samples_per_regime"]) == ({"train": 27000, "test": 3000}, 30)
+    # v2 A.2.2: 15,000 simulations split 90/10, an OOD set of 1,800, 30 cells per condition
+    assert (f["sergio"]["splits"], f["sergio"]["n_vars"]) == ({"train": 13500, "test": 1500}, 8)
+    assert (f["sergio_ood"]["splits"], f["sergio_ood"]["n_vars"]) == ({"test": 1800}, 11)
+
+
+def test_a_sergio_family_is_checked_against_the_sergio_schema(root, tmp_path):
+    bad = write(tmp_path, "families:\n  sergio: {half_response: sometimes}\n")
+    with pytest.raises(ConfigError, match=r"invalid config key 'families.sergio.half_response': 'sometimes' is "
+                                          r"not one of \['per_condition', 'observational'\]"):
+        load_config([root / "config/config.yaml", bad])
 
 
 def write(tmp_path, text):

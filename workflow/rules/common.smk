@@ -17,6 +17,14 @@ CONFIG_ARGS = " ".join(
 LINEAR_FAMILIES = sorted(
     name for name, spec in config["families"].items() if spec["generator"] == "linear"
 )
+SERGIO_FAMILIES = sorted(
+    name for name, spec in config["families"].items() if spec["generator"] == "sergio"
+)
+FAMILIES = sorted(config["families"])
+NETWORK_FILES = [
+    "resources/grn/ecoli_transcriptional_network_regulonDB_6_7.tsv",
+    "resources/grn/yeast_transcriptional_network_Balaji2006.tsv",
+]
 TABLE1 = multiext("results/tables/table1", ".csv", ".md", ".tex")
 LATENTS_TABLE = multiext("results/tables/latents", ".csv", ".md", ".tex")
 
@@ -71,7 +79,7 @@ def mem_mb(family, split, bytes_per_value):
 
 def v1_table_inputs(wildcards):
     """Metrics files of the rows of a v1-layout table that this run produces."""
-    produced = {"baseline": LINEAR_FAMILIES, "activa": ACTIVA_FAMILIES, "activa_1latent": ACTIVA_FAMILIES}
+    produced = {"baseline": FAMILIES, "activa": ACTIVA_FAMILIES, "activa_1latent": ACTIVA_FAMILIES}
     return [
         f"results/metrics/{method}/{row['key']}.parquet"
         for row in config["v1_tables"][wildcards.name]["rows"]

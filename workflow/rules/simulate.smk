@@ -1,5 +1,26 @@
+rule networks:
+    """The E. coli and yeast regulatory networks SERGIO's subnetworks come from (avici==1.0.7 wheel, SHA-256 checked)."""
+    output:
+        NETWORK_FILES,
+    params:
+        config_args=CONFIG_ARGS,
+        grn=config["grn"],
+    log:
+        "results/logs/simulate/networks.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa networks {params.config_args} --out-dir resources/grn 2> {log}"
+
+
 rule simulate:
-    """Simulate one split of a dataset family (linear Gaussian/Beta SCMs) to Parquet."""
+    """Simulate one split of a dataset family (linear Gaussian/Beta SCMs, or SERGIO knockouts) to Parquet."""
+    input:
+        lambda wildcards: NETWORK_FILES if wildcards.family in SERGIO_FAMILIES else [],
     output:
         samples="results/data/{family}/{split}.samples.parquet",
         scms="results/data/{family}/{split}.scms.parquet",
@@ -7,11 +28,12 @@ rule simulate:
         config_args=CONFIG_ARGS,
         family_config=lambda wildcards: config["families"][wildcards.family],
         seed=config["seed"],
+        networks=lambda wildcards: "--networks resources/grn" if wildcards.family in SERGIO_FAMILIES else "",
     log:
         "results/logs/simulate/{family}_{split}.log",
     benchmark:
         "results/benchmarks/simulate/{family}_{split}.tsv"
-    threads: 1
+    threads: lambda wildcards: 2 if wildcards.family in SERGIO_FAMILIES else 1
     resources:
         mem_mb=lambda wildcards: mem_mb(wildcards.family, wildcards.split, 40),
         runtime=30,
@@ -19,4 +41,5 @@ rule simulate:
         "../../envs/activa.yaml"
     shell:
         "python -m activa simulate {params.config_args} --family {wildcards.family} "
-        "--split {wildcards.split} --out-samples {output.samples} --out-scms {output.scms} 2> {log}"
+        "--split {wildcards.split} --out-samples {output.samples} --out-scms {output.scms} "
+        "--workers {threads} {params.networks} 2> {log}"

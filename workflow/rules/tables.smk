@@ -3,7 +3,7 @@ rule table1:
     input:
         expand(
             "results/metrics/baseline/{family}.parquet",
-            family=[f for f in TABLE1_FAMILIES if f in LINEAR_FAMILIES],
+            family=[f for f in TABLE1_FAMILIES if f in FAMILIES],
         ),
         expand(
             "results/metrics/activa/{family}.parquet",

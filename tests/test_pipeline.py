@@ -162,3 +162,33 @@ def test_bad_config_exits_2_naming_the_key(run, tmp_path):
     assert r.returncode == 2
     assert "invalid config key 'seed': -3 is less than the minimum of 0" in r.stderr
     assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_sergio_family_through_the_cli(run, tmp_path):
+    """simulate -> baseline on a SERGIO family, with fixture networks under the real file names."""
+    from activa.grn import NETWORK_FILES
+
+    root, _, cfg = run
+    nets = tmp_path / "grn"
+    nets.mkdir()
+    rng = np.random.default_rng(0)
+    for name, (filename, _) in NETWORK_FILES.items():
+        lines = [f"{name}R{r}\t{name}G{t}" for r in range(5) for t in rng.choice(40, 6, replace=False)]
+        (nets / filename).write_text("\n".join(lines) + "\n")
+    r = activa(root, "simulate", *cfg, "--family", "sergio_ood", "--split", "test", "--no-progress", "--networks", nets,
+               "--out-samples", tmp_path / "s.parquet", "--out-scms", tmp_path / "m.parquet", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    assert "simulate sergio_ood/test: mean expression" in r.stderr
+    truth = data.read_samples(tmp_path / "s.parquet")
+    assert truth.samples.shape == (6, 12, 10, 11) and (truth.samples >= 0).all()
+    for t in range(11):  # regime 1 + t knocks out gene t: exactly zero
+        assert (truth.samples[:, 1 + t, :, t] == 0).all() and truth.value[1 + t] == 0
+    scms = data.read_scms(tmp_path / "m.parquet")
+    assert scms.meta["noise_param_names"] == ["basal_0", "decay", "hill", "noise"]
+    r = activa(root, "baseline", *cfg, "--family", "sergio_ood", "--data", tmp_path / "s.parquet",
+               "--out", tmp_path / "p.parquet")
+    assert r.returncode == 0, r.stderr
+    r = activa(root, "simulate", *cfg, "--family", "sergio", "--split", "test", "--out-samples", tmp_path / "x",
+               "--out-scms", tmp_path / "y")
+    assert r.returncode == 2
+    assert "family 'sergio' is a SERGIO family and needs --networks DIR" in r.stderr

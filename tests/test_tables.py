@@ -94,5 +94,11 @@ def test_v1_layout_rows_means_p_and_bold(files, tmp_path):
     tex = tables.v1_to_latex(table, V1_SPEC)
     assert r"Beta\_8 & baseline & 0.60 & 3.00 & 1.50 & 0.050 \\" in tex
     assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 1
+    if shutil.which("pdflatex"):
+        doc = tmp_path / "v1.tex"
+        doc.write_text("\\documentclass{article}\\usepackage{booktabs}\\begin{document}" + tex + "\\end{document}")
+        result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-2000:]
     paths = tables.write_v1_table(table, tmp_path / "v1_table1", V1_SPEC)
     assert [p.name for p in paths] == ["v1_table1.csv", "v1_table1.md", "v1_table1.tex"]

@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     p = stage("compare", "Every published v2 Table 1 cell next to ours.")
     p.add_argument("--table1", required=True, type=Path, help="results/tables/table1.csv")
     p.add_argument("--paper-values", required=True, type=Path, help="config/paper_values.yaml")
+    p.add_argument("--v1-tables", nargs="*", default=[], type=Path, help="results/tables/v1_table*.csv")
     p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/paper_comparison")
 
     p = stage("figures", "A linear family's figures: scatter panels, metric ECDFs, mean calibration.")
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.stage == "predict":
             stages.run_predict(config, args.method, args.model, args.data, args.family, args.out, progress)
         elif args.stage == "compare":
-            stages.run_compare(config, args.table1, args.paper_values, args.out_prefix)
+            stages.run_compare(config, args.table1, args.paper_values, args.out_prefix, args.v1_tables)
         elif args.stage == "figures":
             stages.run_figures(config, args.family, args.kind, args.scms, args.truth, args.pred, args.metrics,
                                args.out_dir)

@@ -62,6 +62,37 @@ def compare_table1(ours: pd.DataFrame, published: dict, settings: dict, config: 
     return pd.DataFrame.from_records(records, columns=COLUMNS)
 
 
+def compare_v1(published: dict, ours: dict[str, pd.DataFrame], config: dict) -> pd.DataFrame:
+    """Rows for ACTIVA v1's published cells (``v1_tables`` of paper_values.yaml), p-values included.
+
+    ours: v1-layout table name -> its CSV frame (columns key, method, mmd, wsd, erg, p_value). A cell whose
+    ``ours`` is null has no counterpart yet (the v1 model), and says so.
+    """
+    records = []
+    for cell in published["cells"]:
+        value, notes = {}, []
+        if cell["ours"] is None:
+            notes.append("v1 model not built yet")
+        else:
+            table, key, method = cell["ours"]
+            frame = ours.get(table)
+            match = frame[(frame["key"] == key) & (frame["method"] == method)] if frame is not None else frame
+            if match is None or match.empty:
+                notes.append("not computed in this run")
+            else:
+                value = match.iloc[0].to_dict()
+                family = config["families"].get(key, {})
+                if family.get("generator") == "sergio" and family.get("n_vars") != 11:
+                    notes.append(f"ours: {family['n_vars']} genes (v2's setting), v1: 11")
+        for metric in ("mmd", "wsd", "erg", "p_value"):
+            pub = float(cell[metric])
+            mine = float(value.get(metric, math.nan))
+            records.append({"table": cell["table"], "row": cell["row"], "method": cell["method"], "metric": metric,
+                            "published": pub, "ours": mine, "difference": mine - pub,
+                            "ratio": mine / pub if pub else math.nan, "note": "; ".join(notes)})
+    return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
 def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str:
     """The comparison as a Markdown table, one line per published cell."""
     def fmt(x, digits=2):
@@ -72,17 +103,19 @@ def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str
              "Which metric conventions are pinned by the published baseline (MMD) and which are not (WSD, ERG) "
              "is in results/calibration/metric_conventions.md: compare WSD and ERG by ratio between methods, "
              "not by value.", "",
-             "| row | method | metric | published | ours | difference | ratio | note |",
-             "|---|---|---|---:|---:|---:|---:|---|"]
-    names = {m: label for m, label, _ in METRICS}
+             "| table | row | method | metric | published | ours | difference | ratio | note |",
+             "|---|---|---|---|---:|---:|---:|---:|---|"]
+    names = {m: label for m, label, _ in METRICS} | {"p_value": "p"}
     for _, r in frame.iterrows():
-        lines.append(f"| {labels.get(r['row'], r['row'])} | {r['method']} | {names.get(r['metric'], r['metric'])} | "
-                     f"{fmt(r['published'])} | {fmt(r['ours'])} | {fmt(r['difference'])} | "
-                     f"{fmt(r['ratio'])} | {r['note']} |")
+        digits = 3 if r["metric"] == "p_value" else 2
+        lines.append(f"| {r['table']} | {labels.get(r['row'], r['row'])} | {r['method']} | "
+                     f"{names.get(r['metric'], r['metric'])} | {fmt(r['published'], digits)} | {fmt(r['ours'], digits)} | "
+                     f"{fmt(r['difference'], digits)} | {fmt(r['ratio'])} | {r['note']} |")
     computed = frame.dropna(subset=["ours"])
     lines += ["", f"{len(computed)} of {len(frame)} published cells computed in this run."]
-    if len(computed):
-        wins = computed.pivot_table(index=["row", "metric"], columns="method", values="ours")
+    v2 = computed[computed["table"] == "v2 Table 1"]
+    if len(v2):
+        wins = v2.pivot_table(index=["row", "metric"], columns="method", values="ours")
         if {"activa", "baseline"} <= set(wins.columns):
             both = wins.dropna()
             lines.append(f"ACTIVA below the baseline in {int((both['activa'] < both['baseline']).sum())} of "
@@ -92,5 +125,6 @@ def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str
 
 
 def _published_wins(frame: pd.DataFrame, cells) -> int:
+    frame = frame[frame["table"] == "v2 Table 1"]
     pub = frame.pivot_table(index=["row", "metric"], columns="method", values="published").loc[list(cells)]
     return int(np.sum(pub["activa"] < pub["baseline"]))

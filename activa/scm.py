@@ -130,10 +130,32 @@ def sample_graphs(rng: np.random.Generator, n_scm: int, n_vars: int, edge_prob: 
     return adjacency & (rank >= removed[:, None, None])
 
 
-def sample_scms(rng: np.random.Generator, n_scm: int, spec: dict) -> LinearSCMs:
-    """Draw graphs, weights and noise parameters of ``n_scm`` SCMs for a family ``spec`` (config)."""
+def graph_pool(spec: dict, seed: np.random.SeedSequence) -> np.ndarray:
+    """[K, d, d] bool: the first K = ``spec["n_graphs"]`` distinct graphs the family's generator draws.
+
+    ACTIVA v1 builds its datasets over a fixed set of graphs (3 for two variables, i.e. all of them;
+    2,000 for eight), each instantiated with fresh parameters; the pool is shared by all splits.
+    """
+    rng = np.random.Generator(np.random.PCG64(seed))
+    k, d = spec["n_graphs"], spec["n_vars"]
+    pool, seen = [], set()
+    for _ in range(1000):
+        for graph in sample_graphs(rng, max(64, k), d, spec["edge_prob"]):
+            if graph.tobytes() not in seen:
+                seen.add(graph.tobytes())
+                pool.append(graph)
+                if len(pool) == k:
+                    return np.stack(pool)
+    raise ValueError(f"n_graphs: found only {len(pool)} distinct graphs of {d} variables, {k} requested")
+
+
+def sample_scms(rng: np.random.Generator, n_scm: int, spec: dict, pool: np.ndarray | None = None) -> LinearSCMs:
+    """Draw graphs (or pick them uniformly from ``pool``), weights and noise parameters of ``n_scm`` SCMs."""
     d = spec["n_vars"]
-    adjacency = sample_graphs(rng, n_scm, d, spec["edge_prob"])
+    if pool is None:
+        adjacency = sample_graphs(rng, n_scm, d, spec["edge_prob"])
+    else:
+        adjacency = pool[rng.integers(len(pool), size=n_scm)]
     low, high = spec["weight_range"]
     magnitude = rng.uniform(low, high, size=(n_scm, d, d))
     sign = np.where(rng.random((n_scm, d, d)) < 0.5, -1.0, 1.0)
@@ -195,17 +217,19 @@ def interventional_moments(scms: LinearSCMs, regimes: Regimes, jitter_std: float
     return mu, cov
 
 
-def simulate(spec: dict, n_scm: int, seed: np.random.SeedSequence, progress=None) -> tuple[LinearSCMs, Regimes, np.ndarray]:
+def simulate(spec: dict, n_scm: int, seed: np.random.SeedSequence, progress=None,
+             pool: np.ndarray | None = None) -> tuple[LinearSCMs, Regimes, np.ndarray]:
     """Simulate ``n_scm`` SCMs of family ``spec``: (scms, regimes, samples [S, R, N, d] float64).
 
-    ``progress`` is an optional callable receiving the number of SCMs finished after each block.
+    ``progress`` is an optional callable receiving the number of SCMs finished after each block;
+    ``pool`` ([K, d, d], see ``graph_pool``) restricts the graphs to a fixed set.
     """
     regimes = Regimes.single_target(spec["n_vars"], spec["intervention_values"])
     n_blocks = -(-n_scm // BLOCK)
     parts, samples = [], []
     for child, start in zip(seed.spawn(n_blocks), range(0, n_scm, BLOCK)):
         rng = np.random.Generator(np.random.PCG64(child))
-        scms = sample_scms(rng, min(BLOCK, n_scm - start), spec)
+        scms = sample_scms(rng, min(BLOCK, n_scm - start), spec, pool)
         samples.append(sample_regimes(rng, scms, regimes, spec["samples_per_regime"], spec["jitter_std"]))
         parts.append(scms)
         if progress is not None:

@@ -47,7 +47,10 @@ def simulate_split(config: dict, family: str, split: str, jitter_std: float | No
             params, regimes, samples = sergio.simulate(spec, n_scm, seed, networks, progress=bar.update,
                                                        workers=workers)
         else:
-            params, regimes, samples = scm.simulate(spec, n_scm, seed, progress=bar.update)
+            pool = None
+            if spec["n_graphs"] is not None:  # graphs from a fixed set shared by the splits (ACTIVA v1)
+                pool = scm.graph_pool(spec, scm.seed_sequence(config["seed"], "graph_pool", family))
+            params, regimes, samples = scm.simulate(spec, n_scm, seed, progress=bar.update, pool=pool)
     data = Samples(samples.astype(np.float32), regimes.target, regimes.value_index, regimes.value.astype(np.float32),
                    np.arange(n_scm, dtype=np.int32), np.arange(len(regimes), dtype=np.int16))
     return params, data
@@ -156,8 +159,13 @@ def run_table(config: dict, name: str, metric_paths: list[Path], out_prefix: Pat
     return table
 
 
-def run_compare(config: dict, table1_csv: Path, paper_values: Path, out_prefix: Path) -> pd.DataFrame:
-    """Stage ``compare``: every published v2 Table 1 cell next to ours (``<prefix>.csv``, ``<prefix>.md``)."""
+def run_compare(config: dict, table1_csv: Path, paper_values: Path, out_prefix: Path,
+                v1_csvs: list[Path] = ()) -> pd.DataFrame:
+    """Stage ``compare``: every published cell (v2 Table 1; v1 Tables 1, 2, 3, 6) next to ours.
+
+    ``v1_csvs``: our v1-layout tables (``<name>.csv``, the name from the file stem). Writes
+    ``<prefix>.csv`` and ``<prefix>.md``.
+    """
     from activa import comparison
 
     facts = yaml.safe_load(Path(paper_values).read_text())
@@ -172,10 +180,19 @@ def run_compare(config: dict, table1_csv: Path, paper_values: Path, out_prefix: 
     if missing:
         raise DataError(f"{table1_csv}: missing column(s) {sorted(missing)}")
     frame = comparison.compare_table1(ours, facts["v2_table1"], facts["v2_settings"]["rows"], config)
+    if "v1_tables" in facts:
+        v1 = {}
+        for path in v1_csvs:
+            try:
+                v1[Path(path).stem] = pd.read_csv(path)
+            except (FileNotFoundError, pd.errors.ParserError) as exc:
+                raise DataError(f"{path}: not a readable v1 table CSV: {exc}") from None
+        frame = pd.concat([frame, comparison.compare_v1(facts["v1_tables"], v1, config)], ignore_index=True)
     labels = {row["key"]: row["label"] for row in config["table1"]["rows"]}
     out_prefix = Path(out_prefix)
     write_text(out_prefix.with_suffix(".csv"), frame.to_csv(index=False, float_format="%.6g"))
-    write_text(out_prefix.with_suffix(".md"), comparison.to_markdown(frame, labels, facts["v2_table1"]["source"]))
+    sources = facts["v2_table1"]["source"] + ("; " + facts["v1_tables"]["source"] if "v1_tables" in facts else "")
+    write_text(out_prefix.with_suffix(".md"), comparison.to_markdown(frame, labels, sources))
     return frame
 
 

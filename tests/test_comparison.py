@@ -38,3 +38,17 @@ def test_markdown_counts_computed_cells_and_wins(root, smoke_config):
     assert "| Gauss 2 | activa | MMD | 0.29 | 0.35 | 0.06 | 1.21 |" in text
     assert "9 of 36 published cells computed in this run." in text
     assert "ACTIVA below the baseline in 3 of 3 (row, metric) cells where we have both (the paper: 3 of" in text
+
+
+def test_v1_cells_are_matched_to_our_v1_layout_rows(root, smoke_config):
+    facts = yaml.safe_load((root / "config/paper_values.yaml").read_text())
+    v1_table1 = pd.DataFrame({"key": ["v1_gauss2", "gauss2"], "method": ["baseline", "baseline"],
+                              "mmd": [0.7, 0.6], "wsd": [1.2, 1.0], "erg": [1.5, 1.4], "p_value": [0.01, 0.02]})
+    frame = comparison.compare_v1(facts["v1_tables"], {"v1_table1": v1_table1}, smoke_config)
+    assert len(frame) == 4 * len(facts["v1_tables"]["cells"]) == 56
+    cells = frame.set_index(["table", "row", "method", "metric"])
+    base = cells.loc[("v1 Table 1", "Gaussian", "baseline", "erg")]
+    assert (base["published"], base["ours"], base["note"]) == (11.13, 1.5, "")
+    assert cells.loc[("v1 Table 1", "Gaussian", "ACTIVA", "p_value"), "note"] == "v1 model not built yet"
+    missing = cells.loc[("v1 Table 2", "Gaussian", "Baseline", "mmd")]
+    assert math.isnan(missing["ours"]) and missing["note"] == "not computed in this run"

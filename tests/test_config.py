@@ -12,7 +12,8 @@ from activa.config import ConfigError, load_config
 @pytest.mark.parametrize("extra", [[], ["config/quick.yaml"], ["config/smoke.yaml"]])
 def test_shipped_configs_validate(root, extra):
     config = load_config([root / "config/config.yaml", *[root / e for e in extra]])
-    assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8", "sergio", "sergio_ood"}
+    assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8", "sergio", "sergio_ood",
+                                       "v1_gauss2", "v1_beta2", "v1_gauss8", "v1_beta8"}
 
 
 def test_paper_scale_sizes(root):

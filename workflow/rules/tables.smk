@@ -65,9 +65,10 @@ rule latents_table:
 
 
 rule paper_comparison:
-    """Every published v2 Table 1 cell next to ours, with notes where this run's settings differ."""
+    """Every published cell (v2 Table 1; v1 Tables 1, 2, 3, 6) next to ours, noting where settings differ."""
     input:
         table1="results/tables/table1.csv",
+        v1_tables=expand("results/tables/{name}.csv", name=config["v1_tables"]),
         paper_values="config/paper_values.yaml",
     output:
         report(
@@ -89,7 +90,8 @@ rule paper_comparison:
         "../../envs/activa.yaml"
     shell:
         "python -m activa compare {params.config_args} --table1 {input.table1} "
-        "--paper-values {input.paper_values} --out-prefix results/tables/paper_comparison 2> {log}"
+        "--paper-values {input.paper_values} --v1-tables {input.v1_tables} "
+        "--out-prefix results/tables/paper_comparison 2> {log}"
 
 
 rule v1_table:

@@ -18,7 +18,8 @@ import pandas as pd
 
 from activa import effects
 from activa.data import SCMTable, Samples
-from activa.style import COLUMN_IN, METHOD_COLOURS, METHOD_LABELS, PAGE_IN, REGIME_COLOURS, paper_style, save
+from activa.style import (COLUMN_IN, METHOD_COLOURS, METHOD_LABELS, OKABE_ITO, PAGE_IN, REGIME_COLOURS,
+                          paper_style, save)
 
 EDGE_KINDS = ("X→Y", "Y→X", "no edge")
 
@@ -49,12 +50,18 @@ def choose_scms(scms: SCMTable, n: int = 4) -> list[int]:
     return rows[:n]
 
 
-def choose_example(scms: SCMTable, kind: str) -> int:
-    """The first SCM of ``kind`` ("X→Y", "Y→X" or "no edge")."""
+def choose_example(scms: SCMTable, kind: str, sign: int = 0) -> int:
+    """Row of the first SCM of ``kind`` ("X→Y", "Y→X" or "no edge").
+
+    ``sign`` -1 or +1 prefers the first one whose edge weight has that sign (the first of ``kind`` if none has).
+    """
+    if kind not in EDGE_KINDS:
+        raise ValueError(f"kind: expected one of {', '.join(EDGE_KINDS)}, got {kind!r}")
     found = np.flatnonzero(graph_kind(scms.adjacency) == kind)
     if not len(found):
         raise ValueError(f"scms: no SCM with graph {kind}")
-    return int(found[0])
+    signed = found[np.sign(scms.weights[found].sum(axis=(1, 2))) == sign] if sign else found
+    return int((signed if len(signed) else found)[0])
 
 
 def _check_pred(truth: Samples, pred: Samples, name: str) -> None:
@@ -63,6 +70,12 @@ def _check_pred(truth: Samples, pred: Samples, name: str) -> None:
     if pred.samples.shape[-1] != truth.samples.shape[-1]:
         raise ValueError(f"preds['{name}']: {pred.samples.shape[-1]} variables, the ground truth has "
                          f"{truth.samples.shape[-1]}")
+
+
+def _check_scms(scms: SCMTable, truth: Samples) -> None:
+    if len(scms.adjacency) != truth.samples.shape[0] or scms.adjacency.shape[-1] != truth.samples.shape[-1]:
+        raise ValueError(f"scms: {len(scms.adjacency)} SCMs of {scms.adjacency.shape[-1]} variables, the ground "
+                         f"truth has {truth.samples.shape[0]} of {truth.samples.shape[-1]}")
 
 
 def _regime_samples(data: Samples, row: int, target: int) -> np.ndarray:
@@ -80,8 +93,11 @@ def interventional_scatter(truth: Samples, preds: dict[str, Samples], scms: SCMT
     d = truth.samples.shape[-1]
     if d != 2:
         raise ValueError(f"truth: the scatter figures need two variables, got d = {d}")
+    _check_scms(scms, truth)
     for name, pred in preds.items():
         _check_pred(truth, pred, name)
+    if not rows or min(rows) < 0 or max(rows) >= truth.samples.shape[0]:
+        raise ValueError(f"rows: expected SCM rows in 0..{truth.samples.shape[0] - 1}, got {list(rows)}")
     columns = {"truth": truth, **preds}
     kind = graph_kind(scms.adjacency)
     obs = np.flatnonzero(truth.target < 0)[0]
@@ -112,7 +128,8 @@ def interventional_scatter(truth: Samples, preds: dict[str, Samples], scms: SCMT
                              f"E[X | do(Y=5)] = {y5[:, 0].mean():.2f}")
             caption.append(f"{label} (observational mean ({o[:, 0].mean():.2f}, {o[:, 1].mean():.2f})): "
                            + "; ".join(means) + ".")
-        axes[0, -1].legend(loc="best", markerscale=2, frameon=False)
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=3, markerscale=2,
+                   frameon=False)
         if title:
             fig.suptitle(title)
         save(fig, paths)
@@ -123,6 +140,11 @@ def metric_distributions(frames: dict[str, pd.DataFrame], paths: list[str | Path
     """ECDFs of MMD, WSD and ERG over the test pairs, one line per method (frames: method -> metrics)."""
     if not frames:
         raise ValueError("frames: expected metrics of at least one method")
+    for method, frame in frames.items():
+        missing = [m for m in ("mmd", "wsd", "erg") if m not in frame.columns]
+        if missing or not len(frame):
+            raise ValueError(f"frames['{method}']: expected columns mmd, wsd, erg and at least one row"
+                             + (f"; lacks {', '.join(missing)}" if missing else ""))
     with paper_style():
         import matplotlib.pyplot as plt
 
@@ -134,8 +156,9 @@ def metric_distributions(frames: dict[str, pd.DataFrame], paths: list[str | Path
                         color=METHOD_COLOURS.get(method, "0.5"),
                         label=f"{METHOD_LABELS.get(method, method)} (mean {values.mean():.2f})")
             ax.set_xlabel(f"{label} per (SCM, regime) pair")
-            ax.set_xscale("log" if metric != "mmd" else "linear")
-            ax.legend(frameon=False, loc="lower right")
+            positive = all((frame[metric] > 0).all() for frame in frames.values())
+            ax.set_xscale("log" if metric != "mmd" and positive else "linear")
+            ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3))
         axes[0].set_ylabel("fraction of test pairs")
         fig.suptitle(f"{family_label}: distribution of the metrics over the test pairs")
         save(fig, paths)
@@ -144,6 +167,7 @@ def metric_distributions(frames: dict[str, pd.DataFrame], paths: list[str | Path
 def mean_calibration(scms: SCMTable, truth: Samples, preds: dict[str, Samples], paths: list[str | Path],
                      family_label: str) -> None:
     """Predicted vs closed-form interventional means of every non-target, one panel per method."""
+    _check_scms(scms, truth)
     for name, pred in preds.items():
         _check_pred(truth, pred, name)
     inter = truth.interventional
@@ -160,17 +184,17 @@ def mean_calibration(scms: SCMTable, truth: Samples, preds: dict[str, Samples], 
                                  sharey=True, constrained_layout=True, squeeze=False)
         lo, hi = np.percentile(mu[non_target], [0.5, 99.5])
         for ax, (name, means) in zip(axes[0], columns.items()):
-            for mask, colour, label in ((is_desc & non_target, "#0072B2", "descendants"),
-                                        (~is_desc & non_target, "#D55E00", "non-descendants")):
+            for mask, colour, label in ((is_desc & non_target, OKABE_ITO["blue"], "descendants"),
+                                        (~is_desc & non_target, OKABE_ITO["vermillion"], "non-descendants")):
                 error = np.abs(means[mask] - mu[mask]).mean()
-                ax.scatter(mu[mask], means[mask], s=2, c=colour, alpha=0.4, lw=0,
-                           label=f"{label} (mean |error| {error:.2f})")
+                ax.scatter(mu[mask], means[mask], s=2, c=colour, alpha=0.4, lw=0, rasterized=True,
+                           label=f"{label}: mean |error| {error:.2f}")
             ax.plot([lo, hi], [lo, hi], color="0.3", lw=0.6, ls="--")
             ax.set_xlim(lo - 1, hi + 1)
             ax.set_ylim(lo - 1, hi + 1)
             ax.set_title(METHOD_LABELS.get(name, name) + (" samples" if name == "truth" else ""))
             ax.set_xlabel("true interventional mean")
-            ax.legend(frameon=False, loc="upper left", markerscale=3)
+            ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), markerscale=3)
         axes[0, 0].set_ylabel("predicted mean")
         fig.suptitle(f"{family_label}: predicted against true means of the non-targets")
         save(fig, paths)
@@ -187,8 +211,9 @@ def family_figures(kind: str, scms: SCMTable, truth: Samples, preds: dict[str, S
     """Figure set ``kind`` of one linear family into ``out_dir/<family>_<name>.{pdf,png}``.
 
     summary: metric_ecdf, mean_calibration. scatter (two variables): scms (v1 Figures 4 and 5: four SCMs),
-    example_edge (v2 Figure 2: the first Y→X SCM), example_no_edge (v1 Figure 3: the first SCM without an
-    edge); returns their Markdown captions with the panel means.
+    example_edge (v2 Figure 2: the first Y→X SCM with a negative weight, as there, else the first Y→X one),
+    example_no_edge (v1 Figure 3: the first SCM without an edge); returns their Markdown captions with the
+    panel means.
     """
     out_dir = Path(out_dir)
 
@@ -204,7 +229,7 @@ def family_figures(kind: str, scms: SCMTable, truth: Samples, preds: dict[str, S
     captions = [f"# Scatter figures of {label}", "",
                 "X is V0, Y is V1. Turquoise: the ground truth's observational samples (in every panel); blue: "
                 "samples under do(X=5); brown: under do(Y=5). Means per panel:", ""]
-    for name, rows in (("scms", choose_scms(scms)), ("example_edge", [choose_example(scms, "Y→X")]),
+    for name, rows in (("scms", choose_scms(scms)), ("example_edge", [choose_example(scms, "Y→X", sign=-1)]),
                        ("example_no_edge", [choose_example(scms, "no edge")])):
         text = interventional_scatter(truth, preds, scms, rows, paths(name), title=label)
         captions += [f"## {family}_{name}", "", text, ""]

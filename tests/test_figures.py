@@ -33,6 +33,9 @@ def test_choose_scms_covers_every_graph_kind_deterministically(beta2):
     assert rows == figures.choose_scms(scms)
     assert rows[:3] == [int(np.flatnonzero(kinds == k)[0]) for k in figures.EDGE_KINDS]
     assert kinds[figures.choose_example(scms, "Y→X")] == "Y→X"
+    negative = figures.choose_example(scms, "Y→X", sign=-1)
+    assert kinds[negative] == "Y→X" and scms.weights[negative, 1, 0] < 0
+    assert negative == min(i for i in range(len(kinds)) if kinds[i] == "Y→X" and scms.weights[i, 1, 0] < 0)
 
 
 def test_family_figures_write_pdf_and_png_and_true_captions(beta2, tmp_path):
@@ -64,6 +67,20 @@ def test_figures_refuse_wrong_inputs(beta2, tmp_path):
     shifted = dataclasses.replace(preds["baseline"], scm=preds["baseline"].scm + 1)
     with pytest.raises(ValueError, match=r"^preds\['baseline'\]: its SCMs are not the ground truth's$"):
         figures.interventional_scatter(truth, {"baseline": shifted}, scms, [0], [tmp_path / "x.png"])
+    fewer = SCMTable(scms.adjacency[:10], scms.weights[:10], scms.noise_params[:10], scms.meta)
+    with pytest.raises(ValueError, match=r"^scms: 10 SCMs of 2 variables, the ground truth has 60 of 2$"):
+        figures.interventional_scatter(truth, preds, fewer, [0], [tmp_path / "x.png"])
+    with pytest.raises(ValueError, match=r"^scms: 10 SCMs"):
+        figures.mean_calibration(fewer, truth, preds, [tmp_path / "x.png"], "Beta 2")
+    with pytest.raises(ValueError, match=r"^rows: expected SCM rows in 0\.\.59, got \[60\]$"):
+        figures.interventional_scatter(truth, preds, scms, [60], [tmp_path / "x.png"])
+    with pytest.raises(ValueError, match=r"^preds\['baseline'\]: its SCMs are not the ground truth's$"):
+        figures.mean_calibration(scms, truth, {"baseline": shifted}, [tmp_path / "x.png"], "Beta 2")
+    with pytest.raises(ValueError, match=r"^frames\['activa'\]: expected columns mmd, wsd, erg .*; lacks erg$"):
+        figures.metric_distributions({"activa": pd.DataFrame({"mmd": [0.1], "wsd": [1.0]})}, [tmp_path / "x.png"],
+                                     "Beta 2")
+    with pytest.raises(ValueError, match=r"^adjacency: expected shape \[S, 2, 2\]"):
+        figures.choose_scms(SCMTable(np.zeros((3, 3, 3), np.uint8), np.zeros((3, 3, 3)), scms.noise_params[:3], {}))
     with pytest.raises(ValueError, match=r"^kind: expected one of summary, scatter, got 'all'$"):
         figures.family_figures("all", scms, truth, preds, {}, tmp_path, "beta2", "Beta 2")
     assert not list(tmp_path.iterdir())

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from activa import effects, stages
-from activa.data import DataError, SCMTable
+from activa.data import DataError
+from conftest import simulate_test_split
 
 
 def test_descendants_is_the_transitive_closure():
@@ -21,16 +22,8 @@ def test_descendants_is_the_transitive_closure():
 
 
 @pytest.fixture(scope="module")
-def gauss2(root):
-    from activa.config import load_config
-
-    config = load_config([root / "config/config.yaml", root / "config/smoke.yaml"])
-    config["families"]["gauss2"]["splits"]["test"] = 400
-    linear, truth = stages.simulate_split(config, "gauss2", "test", progress=False)
-    truth.meta.update(intervention_values=[5.0])
-    scms = SCMTable(linear.adjacency.astype(np.uint8), linear.weights, linear.noise_params,
-                    {"noise_family": linear.noise_family})
-    return config, scms, truth
+def gauss2():
+    return simulate_test_split("gauss2", 400)
 
 
 def _predictions(truth, samples):

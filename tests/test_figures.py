@@ -9,18 +9,12 @@ import pytest
 
 from activa import figures, stages
 from activa.data import SCMTable
+from conftest import simulate_test_split
 
 
 @pytest.fixture(scope="module")
-def beta2(root):
-    from activa.config import load_config
-
-    config = load_config([root / "config/config.yaml", root / "config/smoke.yaml"])
-    config["families"]["beta2"]["splits"]["test"] = 60
-    linear, truth = stages.simulate_split(config, "beta2", "test", progress=False)
-    truth.meta.update(intervention_values=[5.0])
-    scms = SCMTable(linear.adjacency.astype(np.uint8), linear.weights, linear.noise_params,
-                    {"noise_family": linear.noise_family})
+def beta2():
+    config, scms, truth = simulate_test_split("beta2", 60)
     baseline = stages.baseline_predictions(config, truth, "beta2", "test")
     return scms, truth, {"baseline": baseline}
 

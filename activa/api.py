@@ -19,9 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from activa import checkpoint
+from activa import architectures, checkpoint
 from activa.inference import predict_batch
-from activa.model import ACTIVA, ModelConfig
 
 
 class Prediction(NamedTuple):
@@ -34,13 +33,13 @@ class Prediction(NamedTuple):
 
 
 class TrainedModel:
-    """A trained ACTIVA model: parameters, architecture and the intervention values it knows."""
+    """A trained ACTIVA model (v2 or v1 architecture): parameters, architecture and the intervention values it knows."""
 
-    def __init__(self, params, model_config: ModelConfig, meta: dict):
+    def __init__(self, params, model_config, meta: dict):
         self.params = params
         self.config = model_config
         self.meta = meta
-        self.module = ACTIVA(model_config)
+        self.module = architectures.build(model_config)
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainedModel":
@@ -48,7 +47,7 @@ class TrainedModel:
         if "model_config" not in meta:
             raise ValueError(f"{path}: not a trained-model file (no model_config in its metadata)")
         params = jax.tree.map(jnp.asarray, tree["params"])
-        return cls(params, ModelConfig(**meta["model_config"]), meta)
+        return cls(params, architectures.config_from_meta(meta, str(path)), meta)
 
     @property
     def intervention_values(self) -> tuple[float, ...]:

@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out-figures", nargs="+", required=True, type=Path, help="loss curve (.png, .pdf)")
 
     p = stage("predict", "ACTIVA's samples for every interventional regime of a test split.")
-    p.add_argument("--method", required=True, help="activa (config n_latents) or activa_1latent")
+    p.add_argument("--method", required=True,
+                   help="activa (config n_latents), activa_1latent, or a variant name (its own model)")
     p.add_argument("--model", required=True, type=Path)
     p.add_argument("--family", required=True)
     p.add_argument("--data", required=True, type=Path)
@@ -93,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--truth", required=True, type=Path, help="the test split's samples")
     p.add_argument("--pred", nargs="+", required=True, type=Path, help="predictions files (method from metadata)")
     p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/effects/gauss2")
+
+    p = stage("training-cost", "Parameters, steps, time and final loss of the trained variants.")
+    p.add_argument("--models", nargs="+", required=True, type=Path, help="results/models/<variant>/model.msgpack")
+    p.add_argument("--logs", nargs="+", required=True, type=Path, help="the matching train_log.csv files, same order")
+    p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/training_cost")
 
     p = stage("calibrate", "Compare metric conventions with the published baseline values.")
     p.add_argument("--paper-values", required=True, type=Path)
@@ -133,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                                args.out_dir)
         elif args.stage == "effects":
             stages.run_effects(config, args.family, args.scms, args.truth, args.pred, args.out_prefix)
+        elif args.stage == "training-cost":
+            stages.run_training_cost(config, args.models, args.logs, args.out_prefix)
         elif args.stage == "calibrate":
             stages.run_calibrate(config, args.paper_values, args.out_prefix, progress)
     except (cfg.ConfigError, DataError) as exc:

@@ -66,18 +66,18 @@ def compare_v1(published: dict, ours: dict[str, pd.DataFrame], config: dict) -> 
     """Rows for ACTIVA v1's published cells (``v1_tables`` of paper_values.yaml), p-values included.
 
     ours: v1-layout table name -> its CSV frame (columns key, method, mmd, wsd, erg, p_value). A cell whose
-    ``ours`` is null has no counterpart yet (the v1 model), and says so.
+    ``ours`` is null has no counterpart in our tables, and says so.
     """
     records = []
     for cell in published["cells"]:
         value, notes = {}, []
         if cell["ours"] is None:
-            notes.append("v1 model not built yet")
+            notes.append("no counterpart in our tables")
         else:
             table, key, method = cell["ours"]
             frame = ours.get(table)
             match = frame[(frame["key"] == key) & (frame["method"] == method)] if frame is not None else frame
-            if match is None or match.empty:
+            if match is None or match.empty or match[["mmd", "wsd", "erg"]].isna().all(axis=None):
                 notes.append("not computed in this run")
             else:
                 value = match.iloc[0].to_dict()

@@ -1,6 +1,9 @@
-"""Inference (v2 section 6.1): draw L latents from the prior given the observational data and the query,
-decode each into a Gaussian mixture, form the uniform mixture of the L decoded mixtures (L * c components,
-weights w_c / L) and sample from it. L = 50 in the paper's text, 1 in its Table 1 caption; a config value.
+"""Inference: draw L latents per query, decode each into a Gaussian mixture, form the uniform mixture of the L
+decoded mixtures (L * c components, weights w_c / L) and sample from it.
+
+v2 (section 6.1) draws the latents from the prior p(z | D, do); L = 50 in its text, 1 in its Table 1 caption.
+v1 (Figure 1) draws them from the encoder q(z | D, do). L is a config value; the model's ``sample_latents``
+decides where the latents come from.
 """
 
 from __future__ import annotations
@@ -12,23 +15,22 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
-from activa.mixture import sample_isotropic_mixture, sample_mixture
-from activa.model import ACTIVA, augment
+from activa.mixture import sample_mixture
 
 
 @partial(jax.jit, static_argnames=("model", "n_latents", "n_samples"))
-def predict_batch(params, model: ACTIVA, obs: jax.Array, target: jax.Array, value_index: jax.Array, key: jax.Array,
+def predict_batch(params, model, obs: jax.Array, target: jax.Array, value_index: jax.Array, key: jax.Array,
                   n_latents: int, n_samples: int):
     """Q queries at once. obs [Q, N, d]; target, value_index [Q] ->
     samples [Q, n_samples, d] and the mixture: weights [Q, L*c], means [Q, L*c, d], covs [Q, L*c, d, d]."""
     cfg = model.cfg
     Q, _, d = obs.shape
-    (logits, prior_means), _ = model.apply(params, augment(obs, target, value_index, cfg.n_values), False,
-                                           method=ACTIVA.prior)
     k_latent, k_sample = jax.random.split(key)
-    z = jax.vmap(sample_isotropic_mixture, in_axes=(0, 0, 0, None, None))(
-        jax.random.split(k_latent, Q), logits, prior_means, cfg.prior_variance, n_latents)  # [Q, L, d, l]
-    weights, means, covs = model.apply(params, z.reshape(Q * n_latents, d, cfg.latent), False, method=ACTIVA.decode)
+    z = model.apply(params, obs, target, value_index, n_latents, method="sample_latents",
+                    rngs={"latent": k_latent})  # [Q, L, d, l]
+    weights, means, covs = model.apply(params, z.reshape(Q * n_latents, d, cfg.latent),
+                                       jnp.repeat(target, n_latents), jnp.repeat(value_index, n_latents),
+                                       method="decode_query")
     weights = weights.reshape(Q, n_latents * cfg.c) / n_latents
     means = means.reshape(Q, n_latents * cfg.c, d)
     covs = covs.reshape(Q, n_latents * cfg.c, d, d)
@@ -37,7 +39,7 @@ def predict_batch(params, model: ACTIVA, obs: jax.Array, target: jax.Array, valu
     return samples, (weights, means, covs)
 
 
-def predict_queries(params, model: ACTIVA, obs: np.ndarray, target: np.ndarray, value_index: np.ndarray, *,
+def predict_queries(params, model, obs: np.ndarray, target: np.ndarray, value_index: np.ndarray, *,
                     n_latents: int, n_samples: int, seed: int, batch_size: int, progress: bool = False) -> np.ndarray:
     """Samples [Q, n_samples, d] for many queries, in batches; batch b uses key fold_in(key(seed), b).
 

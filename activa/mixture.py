@@ -40,6 +40,17 @@ def isotropic_mixture_logpdf(z: jax.Array, logits: jax.Array, means: jax.Array, 
     return jax.nn.logsumexp(comp + jax.nn.log_softmax(logits, axis=-1), axis=-1)
 
 
+def diagonal_logpdf(z: jax.Array, mean: jax.Array, logvar: jax.Array) -> jax.Array:
+    """log N(z; mean, diag(exp(logvar))) summed over the trailing two axes (variables, latent): -> [...]."""
+    return -0.5 * jnp.sum((z - mean) ** 2 * jnp.exp(-logvar) + logvar + math.log(2.0 * math.pi), axis=(-2, -1))
+
+
+def uniform_diagonal_mixture_logpdf(z: jax.Array, means: jax.Array, logvars: jax.Array) -> jax.Array:
+    """VAMP prior density (1/P) sum_p N(z; mu_p, diag(exp(logvar_p))): z [..., d, l], means/logvars [P, d, l]."""
+    comp = diagonal_logpdf(z[..., None, :, :], means, logvars)  # [..., P]
+    return jax.nn.logsumexp(comp, axis=-1) - math.log(means.shape[0])
+
+
 def sample_isotropic_mixture(key: jax.Array, logits: jax.Array, means: jax.Array, variance: float,
                              n: int) -> jax.Array:
     """n draws from the prior mixture: logits [k], means [k, d, l] -> [n, d, l]."""

@@ -30,6 +30,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from activa.mixture import isotropic_logpdf, isotropic_mixture_logpdf, mixture_logpdf, sample_isotropic_mixture
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -70,17 +72,21 @@ def augment(samples: jax.Array, target: jax.Array, value_index: jax.Array, n_val
 
 
 class TransformerBlock(nn.Module):
-    """Pre-LayerNorm self-attention + MLP block attending over axis -2 of x [..., T, e]."""
+    """Pre-LayerNorm self-attention + MLP block attending over axis -2 of x [..., T, e].
+
+    ``qkv_features``: total query/key/value width, split over the heads; None: e (so e / heads per head).
+    """
 
     heads: int
     hidden: int
     dropout: float
+    qkv_features: int | None = None
 
     @nn.compact
     def __call__(self, x: jax.Array, train: bool) -> jax.Array:
         y = nn.LayerNorm()(x)
-        y = nn.MultiHeadDotProductAttention(num_heads=self.heads, dropout_rate=self.dropout,
-                                            deterministic=not train)(y)
+        y = nn.MultiHeadDotProductAttention(num_heads=self.heads, qkv_features=self.qkv_features,
+                                            dropout_rate=self.dropout, deterministic=not train)(y)
         x = x + nn.Dropout(self.dropout, deterministic=not train)(y)
         y = nn.LayerNorm()(x)
         y = nn.Dense(x.shape[-1])(nn.gelu(nn.Dense(self.hidden)(y)))
@@ -95,12 +101,13 @@ class EmbeddingNetwork(nn.Module):
     heads: int
     hidden: int
     dropout: float
+    qkv_features: int | None = None
 
     @nn.compact
     def __call__(self, x: jax.Array, train: bool) -> jax.Array:
         x = nn.Dense(self.e)(x)
         for i in range(self.L):
-            block = TransformerBlock(self.heads, self.hidden, self.dropout)
+            block = TransformerBlock(self.heads, self.hidden, self.dropout, self.qkv_features)
             if i % 2 == 0:  # over the variable axis: [B, N, d, e]
                 x = block(x, train)
             else:  # over the sample axis
@@ -120,22 +127,29 @@ class MLP(nn.Module):
 
 
 class Decoder(nn.Module):
-    """z [B, d, l] -> mixture weights [B, c], means [B, c, d], covariances [B, c, d, d]."""
+    """z [B, d, F] -> mixture weights [B, c], means [B, c, d], covariances [B, c, d, d].
 
-    cfg: ModelConfig
+    F: the latent size (v2) or the latent size plus |I| (v1 appends I_{i,t}). ``pool``: how h_dec is reduced
+    over the variables for the component weights, "sum" (v2) or "mean" (v1).
+    """
+
+    cfg: "ModelConfig"
+    pool: str = "sum"
+    qkv_features: int | None = None
 
     @nn.compact
     def __call__(self, z: jax.Array, train: bool):
         cfg = self.cfg
         x = nn.Dense(cfg.e)(z)
         for _ in range(cfg.K):
-            x = TransformerBlock(cfg.heads, cfg.h, cfg.dropout)(x, train)
+            x = TransformerBlock(cfg.heads, cfg.h, cfg.dropout, self.qkv_features)(x, train)
         x = nn.LayerNorm()(x)  # h_dec [B, d, e]
         B, d, _ = x.shape
         means = jnp.swapaxes(nn.Dense(cfg.c, name="means")(x), -1, -2)  # [B, c, d]
         u = nn.Dense(cfg.c * cfg.e, name="u")(x).reshape(B, d, cfg.c, cfg.e).transpose(0, 2, 1, 3)
         covs = u @ jnp.swapaxes(u, -1, -2) + cfg.cov_eps * jnp.eye(d)
-        weights = jax.nn.softmax(nn.Dense(cfg.c, name="weights")(x.sum(axis=-2)), axis=-1)
+        pooled = x.sum(axis=-2) if self.pool == "sum" else x.mean(axis=-2)
+        weights = jax.nn.softmax(nn.Dense(cfg.c, name="weights")(pooled), axis=-1)
         return weights, means, covs
 
 
@@ -178,3 +192,31 @@ class ACTIVA(nn.Module):
         mu = self.posterior_mean(obs_emb, int_aug, train)
         z = mu + jnp.sqrt(self.cfg.posterior_variance) * jax.random.normal(self.make_rng("latent"), mu.shape)
         return {"prior_logits": logits, "prior_means": prior_means, "mu": mu, "z": z, "decoded": self.decode(z, train)}
+
+    # The interface the training loop and inference use (shared with activa.model_v1.ActivaV1).
+    RECON_SUM_OVER_SAMPLES = True  # the loss sums -log p over a dataset's N samples
+
+    def loss_terms(self, obs: jax.Array, intv: jax.Array, target: jax.Array, value_index: jax.Array,
+                   train: bool = False):
+        """Per dataset: mean -log p(V_int | z) per sample [B] and the one-sample KL(q || prior) estimate [B].
+
+        obs, intv [B, N, d]; target, value_index [B]. Needs the "latent" RNG (and "dropout" when training).
+        """
+        n_values = self.cfg.n_values
+        out = self(augment(obs, target, value_index, n_values), augment(intv, target, value_index, n_values), train)
+        weights, means, covs = out["decoded"]
+        nll = -mixture_logpdf(intv, weights, means, covs).mean(axis=-1)
+        kl = isotropic_logpdf(out["z"], out["mu"], self.cfg.posterior_variance) - isotropic_mixture_logpdf(
+            out["z"], out["prior_logits"], out["prior_means"], self.cfg.prior_variance)
+        return nll, kl
+
+    def sample_latents(self, obs: jax.Array, target: jax.Array, value_index: jax.Array, n_latents: int) -> jax.Array:
+        """n_latents draws from the prior p(z | D, do) per query: obs [Q, N, d] -> z [Q, n_latents, d, l]."""
+        (logits, means), _ = self.prior(augment(obs, target, value_index, self.cfg.n_values), False)
+        keys = jax.random.split(self.make_rng("latent"), obs.shape[0])
+        return jax.vmap(sample_isotropic_mixture, in_axes=(0, 0, 0, None, None))(
+            keys, logits, means, self.cfg.prior_variance, n_latents)
+
+    def decode_query(self, z: jax.Array, target: jax.Array, value_index: jax.Array):
+        """The decoded mixture of latents z [Q, d, l] (the query is already in z for v2)."""
+        return self.decode(z, False)

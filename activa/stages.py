@@ -312,8 +312,12 @@ def run_calibrate(config: dict, paper_values: Path, out_prefix: Path, progress: 
 
 
 def variant_configs(config: dict, variant: str):
-    """(ModelConfig, TrainConfig, variant spec) of an ACTIVA variant; |I| from the training family's values."""
+    """(model config, TrainConfig, variant spec) of an ACTIVA variant of either architecture.
+
+    |I| comes from the training family's intervention values; a v1 model's pseudo-inputs get its n_vars.
+    """
     from activa.model import ModelConfig
+    from activa.model_v1 import ModelV1Config
     from activa.train import TrainConfig
 
     variants = config["activa"]["variants"]
@@ -321,12 +325,16 @@ def variant_configs(config: dict, variant: str):
         raise cfg.ConfigError(f"config key 'activa.variants.{variant}' not found; configured: {', '.join(variants)}")
     spec = variants[variant]
     family = cfg.family(config, spec["train_on"])
-    model_cfg = ModelConfig(n_values=len(family["intervention_values"]), heads=spec["heads"], K=spec["K"],
-                            e=spec["e"], h=spec["h"], c=spec["c"], k=spec["k"], L=spec["L"], latent=spec["latent"],
-                            dropout=spec["dropout"])
+    common = dict(n_values=len(family["intervention_values"]), heads=spec["heads"], K=spec["K"], e=spec["e"],
+                  h=spec["h"], c=spec["c"], L=spec["L"], latent=spec["latent"], dropout=spec["dropout"])
+    if spec["architecture"] == "v1":
+        model_cfg = ModelV1Config(**common, n_vars=family["n_vars"], pseudo_inputs=spec["pseudo_inputs"],
+                                  pseudo_samples=spec["pseudo_samples"])
+    else:
+        model_cfg = ModelConfig(**common, k=spec["k"])
     training = config["activa"]["training"]
     train_cfg = TrainConfig(batch_size=spec["batch_size"], epochs=spec["epochs"], lr=spec["lr"], beta=spec["beta"],
-                            seed=spec["seed"], grad_clip_norm=training["grad_clip_norm"],
+                            seed=spec["seed"], regimes=spec["regimes"], grad_clip_norm=training["grad_clip_norm"],
                             steps_per_call=training["steps_per_call"], checkpoint_every=training["checkpoint_every"])
     return model_cfg, train_cfg, spec
 
@@ -346,12 +354,45 @@ def run_train(config: dict, variant: str, data_path: Path, out_model: Path, out_
                               f"trains on '{spec['train_on']}'")
     params, log = train.fit(data, model_cfg, train_cfg, checkpoint_path, progress=progress, describe=f"train {variant}")
     write_text(out_log, log.to_csv(index=False, float_format="%.6g"))
-    plots.loss_curve(log, out_figures, f"ACTIVA {variant}: {len(log)} steps, batch {train_cfg.batch_size}")
+    plots.loss_curve(log, out_figures, f"ACTIVA {spec['architecture']} {variant}: {len(log)} steps, "
+                                      f"batch {train_cfg.batch_size}")
     checkpoint.save(out_model, {"params": params}, {
-        "model_config": model_cfg.to_dict(), "train_config": dataclasses.asdict(train_cfg), "variant": variant,
+        "architecture": spec["architecture"], "model_config": model_cfg.to_dict(), "train_config": dataclasses.asdict(train_cfg), "variant": variant,
         "family": spec["train_on"], "intervention_values": data.meta["intervention_values"],
         "steps": int(log["step"].iloc[-1]) if len(log) else 0, "activa_version": data.meta.get("activa_version")})
     Path(checkpoint_path).unlink(missing_ok=True)
+
+
+def run_training_cost(config: dict, model_paths: list[Path], log_paths: list[Path], out_prefix: Path) -> pd.DataFrame:
+    """Stage ``training-cost``: parameters, steps, time and final loss of each trained variant (CSV, Markdown).
+
+    model_paths and log_paths pair up in order (results/models/<variant>/model.msgpack and train_log.csv).
+    """
+    import jax
+
+    from activa import checkpoint
+
+    if len(model_paths) != len(log_paths):
+        raise cfg.ConfigError(f"training-cost: {len(model_paths)} model files but {len(log_paths)} logs")
+    runs = []
+    for model_path, log_path in zip(model_paths, log_paths):
+        tree, meta = checkpoint.load(model_path)
+        if "train_config" not in meta or "variant" not in meta:
+            raise DataError(f"{model_path}: not a trained-model file (no train_config/variant in its metadata)")
+        try:
+            log = pd.read_csv(log_path)
+        except (FileNotFoundError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(f"{log_path}: not a readable training log: {exc}") from None
+        missing = {"loss", "recon", "steps_per_s"} - set(log.columns)
+        if missing:
+            raise DataError(f"{log_path}: missing column(s) {sorted(missing)}")
+        n_params = int(sum(np.size(x) for x in jax.tree.leaves(tree["params"])))
+        runs.append((meta["variant"], meta, n_params, log))
+    table = tables.training_cost(runs, config)
+    out_prefix = Path(out_prefix)
+    write_text(out_prefix.with_suffix(".csv"), table.to_csv(index=False, float_format="%.6g"))
+    write_text(out_prefix.with_suffix(".md"), tables.training_cost_markdown(table))
+    return table
 
 
 METHOD_LATENTS = {"activa": None, "activa_1latent": 1}  # None: the config's inference.n_latents
@@ -359,15 +400,24 @@ METHOD_LATENTS = {"activa": None, "activa_1latent": 1}  # None: the config's inf
 
 def run_predict(config: dict, method: str, model_path: Path, data_path: Path, family: str, out: Path,
                 progress: bool = True) -> None:
-    """Stage ``predict``: ACTIVA's samples for every interventional regime of every test SCM."""
+    """Stage ``predict``: ACTIVA's samples for every interventional regime of every test SCM.
+
+    method: ``activa`` (the config's n_latents latents per query) or ``activa_1latent`` for the v2 model of
+    Table 1, or a variant's name (n_latents latents; the v1 models and the v1-vs-v2 comparison).
+    """
     from activa.api import TrainedModel
     from activa.inference import predict_queries
 
-    if method not in METHOD_LATENTS:
-        raise cfg.ConfigError(f"predict: unknown method '{method}', expected one of {', '.join(METHOD_LATENTS)}")
+    variants = config["activa"]["variants"]
+    if method not in METHOD_LATENTS and method not in variants:
+        raise cfg.ConfigError(f"predict: unknown method '{method}', expected one of "
+                              f"{', '.join([*METHOD_LATENTS, *variants])}")
     inference = config["activa"]["inference"]
-    n_latents = METHOD_LATENTS[method] or inference["n_latents"]
+    n_latents = METHOD_LATENTS.get(method) or inference["n_latents"]
     model = TrainedModel.load(model_path)
+    if method in variants and model.meta.get("variant") != method:
+        raise cfg.ConfigError(f"{model_path}: model of variant {model.meta.get('variant')!r}, but method '{method}' "
+                              "names the variant whose model predicts")
     truth = read_samples(data_path)
     if tuple(truth.meta["intervention_values"]) != model.intervention_values:
         raise cfg.ConfigError(f"{data_path}: intervention values {truth.meta['intervention_values']} differ from the "

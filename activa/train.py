@@ -1,14 +1,16 @@
 """Training ACTIVA: jit-compiled steps over batches of SCMs, checkpoints, exact resume, a per-step log.
 
 One step: B SCMs drawn uniformly (with replacement) from the training split and, for each, one interventional
-regime drawn uniformly; the observational samples and the query form the prior's input, the regime's samples
-the encoder's and the reconstruction target. An epoch is ceil(S / B) steps. The step's random key is
+regime drawn uniformly (``regimes = "one"``, our reading of v2) or all its R' interventional regimes
+(``regimes = "all"``, v1 section 3.4: "simultaneously for all intervention-target pairs", B * R' items); the
+observational samples and the query condition the model, the regime's samples are the reconstruction target. An epoch is ceil(S / B) steps. The step's random key is
 ``fold_in(key(seed), step)``, so a run is a pure function of (data, config, seed) and a resumed run continues
 exactly where the killed one stopped.
 
-Loss per dataset: -log p(V_int | z) summed over its N samples (the decoder's Gaussian mixture) plus
-beta * KL(q || prior), the KL estimated by one reparameterised sample z ~ q: log q(z) - log p(z) (the KL
-between a Gaussian and a Gaussian mixture has no closed form). Averaged over the batch. Optimiser: global-norm
+Loss per dataset: -log p(V_int | z) summed over its N samples (v2) or averaged over them (v1 eq. 10; the
+model's ``RECON_SUM_OVER_SAMPLES``) plus beta * KL(q || prior), the KL estimated by one reparameterised sample
+z ~ q: log q(z) - log p(z) (the KL between a Gaussian and a Gaussian mixture, v2's prior or v1's VAMP prior,
+has no closed form). Averaged over the batch. The model is either architecture (``activa.architectures``). Optimiser: global-norm
 clipping (ours, ``grad_clip_norm``; the papers do not clip) then Nadam. Non-finite gradient entries are set
 to 0 before the update and counted in the log, as the papers zero them.
 
@@ -35,8 +37,7 @@ from tqdm import tqdm
 
 from activa import checkpoint
 from activa.data import Samples
-from activa.mixture import isotropic_logpdf, isotropic_mixture_logpdf, mixture_logpdf
-from activa.model import ACTIVA, ModelConfig, augment
+from activa import architectures
 
 LOG_COLUMNS = ("step", "loss", "recon", "kl", "grad_norm", "nonfinite", "steps_per_s")
 INIT_STREAM = 2**31 - 1  # fold_in index of the initialisation key; steps use 0, 1, 2, ...
@@ -51,6 +52,7 @@ class TrainConfig:
     lr: float = 1e-3
     beta: float = 0.1
     seed: int = 42
+    regimes: str = "one"  # "one" random interventional regime per SCM and step, or "all" of them
     grad_clip_norm: float = 1.0
     steps_per_call: int = 50
     checkpoint_every: int = 1000
@@ -78,32 +80,30 @@ class TrainData(NamedTuple):
                    jnp.asarray(data.value_index[inter], jnp.int32))
 
 
-def init_params(model: ACTIVA, key: jax.Array, n_vars: int, n_samples: int):
-    x = jnp.zeros((1, n_samples, n_vars, model.cfg.n_values + 1))
+def init_params(model, key: jax.Array, n_vars: int, n_samples: int):
+    """Parameters of either architecture for data with n_vars variables and n_samples samples per regime."""
+    x = jnp.zeros((1, n_samples, n_vars))
+    i = jnp.zeros((1,), jnp.int32)
     k_params, k_latent, k_drop = jax.random.split(key, 3)
-    return model.init({"params": k_params, "latent": k_latent, "dropout": k_drop}, x, x, False)
+    return model.init({"params": k_params, "latent": k_latent, "dropout": k_drop}, x, x, i, i, False,
+                      method="loss_terms")
 
 
-def loss_fn(params, model: ACTIVA, obs, intv, target, value_index, key, beta: float, train: bool = True):
+def loss_fn(params, model, obs, intv, target, value_index, key, beta: float, train: bool = True):
     """Batch loss and its parts. obs, intv [B, N, d]; target, value_index [B]."""
-    cfg = model.cfg
     k_latent, k_drop = jax.random.split(key)
-    out = model.apply(params, augment(obs, target, value_index, cfg.n_values),
-                      augment(intv, target, value_index, cfg.n_values), train,
-                      rngs={"latent": k_latent, "dropout": k_drop})
-    weights, means, covs = out["decoded"]
-    nll = -mixture_logpdf(intv, weights, means, covs).sum(axis=-1)  # [B]
-    kl = isotropic_logpdf(out["z"], out["mu"], cfg.posterior_variance) - isotropic_mixture_logpdf(
-        out["z"], out["prior_logits"], out["prior_means"], cfg.prior_variance)
-    loss = jnp.mean(nll + beta * kl)
-    return loss, {"recon": jnp.mean(nll) / obs.shape[1], "kl": jnp.mean(kl)}
+    nll, kl = model.apply(params, obs, intv, target, value_index, train, method="loss_terms",
+                          rngs={"latent": k_latent, "dropout": k_drop})  # [B] each; nll per sample
+    recon = nll * obs.shape[1] if model.RECON_SUM_OVER_SAMPLES else nll
+    loss = jnp.mean(recon + beta * kl)
+    return loss, {"recon": jnp.mean(nll), "kl": jnp.mean(kl)}
 
 
 def optimizer(tcfg: TrainConfig) -> optax.GradientTransformation:
     return optax.chain(optax.clip_by_global_norm(tcfg.grad_clip_norm), optax.nadam(tcfg.lr))
 
 
-def make_run(model: ACTIVA, tcfg: TrainConfig, data: TrainData, n_steps: int):
+def make_run(model, tcfg: TrainConfig, data: TrainData, n_steps: int):
     """A jitted function (params, opt_state, first step) -> (params, opt_state, metrics [n_steps])."""
     tx = optimizer(tcfg)
     base = jax.random.key(tcfg.seed)
@@ -113,7 +113,10 @@ def make_run(model: ACTIVA, tcfg: TrainConfig, data: TrainData, n_steps: int):
         params, opt_state = carry
         k_batch, k_regime, k_loss = jax.random.split(jax.random.fold_in(base, step), 3)
         idx = jax.random.randint(k_batch, (tcfg.batch_size,), 0, n_scm)
-        r = jax.random.randint(k_regime, (tcfg.batch_size,), 0, n_int)
+        if tcfg.regimes == "all":  # every interventional regime of every drawn SCM: B * R' items
+            idx, r = jnp.repeat(idx, n_int), jnp.tile(jnp.arange(n_int), tcfg.batch_size)
+        else:
+            r = jax.random.randint(k_regime, (tcfg.batch_size,), 0, n_int)
         obs = data.samples[idx, data.obs_regime]
         intv = data.samples[idx, data.int_regimes[r]]
         (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(
@@ -133,7 +136,7 @@ def make_run(model: ACTIVA, tcfg: TrainConfig, data: TrainData, n_steps: int):
     return run
 
 
-def fit(data: Samples, model_cfg: ModelConfig, tcfg: TrainConfig, checkpoint_path: str | Path, *,
+def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path, *,
         progress: bool = True, stop_after: int | None = None, describe: str = "train"):
     """Train (or resume from ``checkpoint_path``) to ``tcfg.total_steps``; returns (params, log DataFrame).
 
@@ -144,11 +147,13 @@ def fit(data: Samples, model_cfg: ModelConfig, tcfg: TrainConfig, checkpoint_pat
                          f"({tcfg.steps_per_call})")
     train_data = TrainData.from_samples(data)
     S, _, N, d = data.samples.shape
-    model = ACTIVA(model_cfg)
+    if tcfg.regimes not in ("one", "all"):
+        raise ValueError(f"regimes: expected 'one' or 'all', got {tcfg.regimes!r}")
+    model = architectures.build(model_cfg)
     total = tcfg.total_steps(S)
     params = init_params(model, jax.random.fold_in(jax.random.key(tcfg.seed), INIT_STREAM), d, N)
     opt_state = optimizer(tcfg).init(params)
-    meta = {"model_config": model_cfg.to_dict(), "train_config": asdict(tcfg), "n_scm": S, "n_vars": d, "n_samples": N}
+    meta = {"architecture": architectures.name_of(model_cfg), "model_config": model_cfg.to_dict(), "train_config": asdict(tcfg), "n_scm": S, "n_vars": d, "n_samples": N}
     step, rows = 0, {c: [] for c in LOG_COLUMNS}
     checkpoint_path = Path(checkpoint_path)
     if checkpoint_path.exists():

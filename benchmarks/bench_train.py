@@ -1,4 +1,4 @@
-"""Benchmark: ACTIVA training steps per second for each variant at paper size (batch, N, d, widths).
+"""Benchmark: ACTIVA training steps per second for each variant (v2 and v1) at paper size (batch, N, d, widths).
 
     python benchmarks/bench_train.py [--variants gauss2 beta2 gauss8 beta8] [--steps 20]
 
@@ -16,8 +16,7 @@ from pathlib import Path
 
 import jax
 
-from activa import config as cfg, stages
-from activa.model import ACTIVA
+from activa import architectures, config as cfg, stages
 from activa.train import TrainData, init_params, make_run, optimizer
 
 
@@ -34,7 +33,7 @@ def main() -> None:
         train_cfg = dataclasses.replace(train_cfg, steps_per_call=args.steps)
         small = cfg.deep_merge(config, {"families": {spec["train_on"]: {"splits": {"train": 512}}}})
         _, data = stages.simulate_split(small, spec["train_on"], "train", progress=False)
-        model = ACTIVA(model_cfg)
+        model = architectures.build(model_cfg)
         params = init_params(model, jax.random.key(0), data.samples.shape[3], data.samples.shape[2])
         opt_state = optimizer(train_cfg).init(params)
         run = make_run(model, train_cfg, TrainData.from_samples(data), args.steps)
@@ -45,7 +44,7 @@ def main() -> None:
         jax.block_until_ready(run(params, opt_state, args.steps))
         rate = args.steps / (time.perf_counter() - start)
         steps = train_cfg.total_steps(config["families"][spec["train_on"]]["splits"]["train"])
-        print(f"{variant:8s} batch {train_cfg.batch_size}  {rate:6.2f} steps/s  (first call incl. compile "
+        print(f"{variant:14s} {spec['architecture']} batch {train_cfg.batch_size}  {rate:6.2f} steps/s  (first call incl. compile "
               f"{compile_s:5.1f} s)  paper run: {steps} steps = {steps / rate / 3600:7.1f} h at this rate")
 
 

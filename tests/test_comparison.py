@@ -49,6 +49,12 @@ def test_v1_cells_are_matched_to_our_v1_layout_rows(root, smoke_config):
     cells = frame.set_index(["table", "row", "method", "metric"])
     base = cells.loc[("v1 Table 1", "Gaussian", "baseline", "erg")]
     assert (base["published"], base["ours"], base["note"]) == (11.13, 1.5, "")
-    assert cells.loc[("v1 Table 1", "Gaussian", "ACTIVA", "p_value"), "note"] == "v1 model not built yet"
+    assert cells.loc[("v1 Table 1", "Gaussian", "ACTIVA", "p_value"), "note"] == "not computed in this run"
+    v1_table1["method"] = ["v1_gaussian", "baseline"]  # the v1 model's row, named by its variant
+    frame = comparison.compare_v1(facts["v1_tables"], {"v1_table1": v1_table1}, smoke_config)
+    mine = frame.set_index(["table", "row", "method", "metric"]).loc[("v1 Table 1", "Gaussian", "ACTIVA", "mmd")]
+    assert (mine["published"], mine["ours"], mine["note"]) == (0.36, 0.7, "")
+    unmatched = {"source": "x", "cells": [{**facts["v1_tables"]["cells"][1], "ours": None}]}
+    assert comparison.compare_v1(unmatched, {}, smoke_config)["note"].tolist() == ["no counterpart in our tables"] * 4
     missing = cells.loc[("v1 Table 2", "Gaussian", "Baseline", "mmd")]
     assert math.isnan(missing["ours"]) and missing["note"] == "not computed in this run"

@@ -13,7 +13,7 @@ from activa.config import ConfigError, load_config
 def test_shipped_configs_validate(root, extra):
     config = load_config([root / "config/config.yaml", *[root / e for e in extra]])
     assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8", "sergio", "sergio_ood",
-                                       "v1_gauss2", "v1_beta2", "v1_gauss8", "v1_beta8"}
+                                       "v1_gauss2", "v1_beta2", "v1_gauss8", "v1_beta8", "v1_sergio"}
 
 
 def test_paper_scale_sizes(root):
@@ -23,6 +23,10 @@ def test_paper_scale_sizes(root):
     # v2 A.2.2: 15,000 simulations split 90/10, an OOD set of 1,800, 30 cells per condition
     assert (f["sergio"]["splits"], f["sergio"]["n_vars"]) == ({"train": 13500, "test": 1500}, 8)
     assert (f["sergio_ood"]["splits"], f["sergio_ood"]["n_vars"]) == ({"test": 1800}, 11)
+    # v1 A.2: 11 genes in distribution too, the same simulator parameters
+    assert (f["v1_sergio"]["splits"], f["v1_sergio"]["n_vars"]) == ({"train": 13500, "test": 1500}, 11)
+    same = {k: v for k, v in f["sergio"].items() if k not in ("label", "n_vars")}
+    assert same == {k: v for k, v in f["v1_sergio"].items() if k not in ("label", "n_vars")}
 
 
 def test_a_sergio_family_is_checked_against_the_sergio_schema(root, tmp_path):

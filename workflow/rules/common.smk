@@ -28,10 +28,12 @@ NETWORK_FILES = [
 TABLE1 = multiext("results/tables/table1", ".csv", ".md", ".tex")
 LATENTS_TABLE = multiext("results/tables/latents", ".csv", ".md", ".tex")
 
-# ACTIVA: the variants trained in this run, and which variant's model predicts each test family.
+# ACTIVA: the variants trained in this run. The v2 variant that tests a family gives Table 1's methods
+# activa / activa_1latent on it; a v1 variant's predictions are the method named after the variant.
 ACTIVA = config["activa"]
 ACTIVA_METHODS = ["activa", "activa_1latent"]  # config n_latents (v2 text: 50), and 1 (v2 Table 1 caption)
 ACTIVA_MODEL_OF = {}
+VARIANT_METHODS = {}  # v1 variant -> the families it predicts
 for _variant in ACTIVA["train"]:
     if _variant not in ACTIVA["variants"]:
         raise WorkflowError(f"config key 'activa.train': variant '{_variant}' is not in activa.variants")
@@ -41,11 +43,14 @@ for _variant in ACTIVA["train"]:
             raise WorkflowError(
                 f"config key 'activa.variants.{_variant}': family '{_family}' is not in families"
             )
+    if _spec["architecture"] == "v1":
+        VARIANT_METHODS[_variant] = list(_spec["test_on"])
+        continue
     for _family in _spec["test_on"]:
         if _family in ACTIVA_MODEL_OF:
             raise WorkflowError(
                 f"config key 'activa.variants.{_variant}.test_on': family '{_family}' is already "
-                f"tested by variant '{ACTIVA_MODEL_OF[_family]}'"
+                f"tested by v2 variant '{ACTIVA_MODEL_OF[_family]}'"
             )
         ACTIVA_MODEL_OF[_family] = _variant
 ACTIVA_FAMILIES = sorted(ACTIVA_MODEL_OF)
@@ -56,8 +61,25 @@ CALIBRATION = multiext("results/calibration/metric_conventions", ".md", ".csv", 
 wildcard_constraints:
     family="|".join(config["families"]),
     split="train|test",
-    method="baseline|activa|activa_1latent",
+    method="|".join(["baseline", *ACTIVA_METHODS, *VARIANT_METHODS]),
     variant="|".join(ACTIVA["variants"]),
+
+
+def model_of(wildcards):
+    """The model file whose predictions are results/predictions/{method}/{family}.parquet."""
+    if wildcards.method in VARIANT_METHODS:
+        if wildcards.family not in VARIANT_METHODS[wildcards.method]:
+            raise WorkflowError(
+                f"variant '{wildcards.method}' does not predict family '{wildcards.family}' "
+                f"(its test_on: {', '.join(VARIANT_METHODS[wildcards.method])})"
+            )
+        variant = wildcards.method
+    else:
+        variant = ACTIVA_MODEL_OF[wildcards.family]
+    return f"results/models/{variant}/model.msgpack"
+
+
+PREDICTED_FAMILIES = sorted(set(ACTIVA_FAMILIES).union(*VARIANT_METHODS.values()))
 
 
 def report_caption(name):
@@ -80,6 +102,7 @@ def mem_mb(family, split, bytes_per_value):
 def v1_table_inputs(wildcards):
     """Metrics files of the rows of a v1-layout table that this run produces."""
     produced = {"baseline": FAMILIES, "activa": ACTIVA_FAMILIES, "activa_1latent": ACTIVA_FAMILIES}
+    produced.update(VARIANT_METHODS)
     return [
         f"results/metrics/{method}/{row['key']}.parquet"
         for row in config["v1_tables"][wildcards.name]["rows"]

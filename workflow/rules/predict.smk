@@ -1,17 +1,17 @@
 rule predict:
     """ACTIVA's predicted samples for every interventional regime of a family's test split.
 
-    method activa draws activa.inference.n_latents latents from the prior per query (v2 text: 50),
-    activa_1latent draws one (v2 Table 1 caption).
+    method activa draws activa.inference.n_latents latents from the v2 prior per query (v2 text: 50),
+    activa_1latent draws one (v2 Table 1 caption); a v1 variant's name draws n_latents from its encoder.
     """
     input:
-        model=lambda wildcards: f"results/models/{ACTIVA_MODEL_OF[wildcards.family]}/model.msgpack",
+        model=model_of,
         data="results/data/{family}/test.samples.parquet",
     output:
         "results/predictions/{method}/{family}.parquet",
     wildcard_constraints:
-        method="|".join(ACTIVA_METHODS),
-        family="|".join(ACTIVA_FAMILIES) or "(?!)",
+        method="|".join([*ACTIVA_METHODS, *VARIANT_METHODS]),
+        family="|".join(PREDICTED_FAMILIES) or "(?!)",
     params:
         config_args=CONFIG_ARGS,
         inference=ACTIVA["inference"],

@@ -121,3 +121,31 @@ rule v1_table:
     shell:
         "python -m activa table {params.config_args} --name {wildcards.name} --metrics {input} "
         "--out-prefix results/tables/{wildcards.name} 2> {log}"
+
+
+rule training_cost:
+    """Parameters, steps, time in the jitted steps and final loss of every variant trained in this run."""
+    input:
+        models=expand("results/models/{variant}/model.msgpack", variant=ACTIVA["train"]),
+        logs=expand("results/models/{variant}/train_log.csv", variant=ACTIVA["train"]),
+    output:
+        report(
+            "results/tables/training_cost.md",
+            caption=report_caption("training_cost"),
+            category="Tables",
+            labels=lambda wildcards, output: {"table": "training cost"},
+        ),
+        "results/tables/training_cost.csv",
+    params:
+        config_args=CONFIG_ARGS,
+    log:
+        "results/logs/tables/training_cost.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa training-cost {params.config_args} --models {input.models} --logs {input.logs} "
+        "--out-prefix results/tables/training_cost 2> {log}"

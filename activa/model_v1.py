@@ -53,7 +53,10 @@ class ModelV1Config:
 
 
 class ActivaV1(nn.Module):
-    """Conditional beta-VAE with VAMP prior: encoder q(z | D, do), prior (1/P) sum_p q(z | u_p), decoder p(V | z, do)."""
+    """Conditional beta-VAE with VAMP prior.
+
+    Encoder q(z | D, do), prior (1/P) sum_p q(z | u_p), decoder p(V | z, do).
+    """
 
     cfg: ModelV1Config
     RECON_SUM_OVER_SAMPLES = False  # v1 eq. 10: the reconstruction term is a mean over the N samples

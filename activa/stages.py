@@ -357,8 +357,9 @@ def run_train(config: dict, variant: str, data_path: Path, out_model: Path, out_
     plots.loss_curve(log, out_figures, f"ACTIVA {spec['architecture']} {variant}: {len(log)} steps, "
                                       f"batch {train_cfg.batch_size}")
     checkpoint.save(out_model, {"params": params}, {
-        "architecture": spec["architecture"], "model_config": model_cfg.to_dict(), "train_config": dataclasses.asdict(train_cfg), "variant": variant,
-        "family": spec["train_on"], "intervention_values": data.meta["intervention_values"],
+        "architecture": spec["architecture"], "model_config": model_cfg.to_dict(),
+        "train_config": dataclasses.asdict(train_cfg), "variant": variant, "family": spec["train_on"],
+        "intervention_values": data.meta["intervention_values"],
         "steps": int(log["step"].iloc[-1]) if len(log) else 0, "activa_version": data.meta.get("activa_version")})
     Path(checkpoint_path).unlink(missing_ok=True)
 

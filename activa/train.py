@@ -3,16 +3,16 @@
 One step: B SCMs drawn uniformly (with replacement) from the training split and, for each, one interventional
 regime drawn uniformly (``regimes = "one"``, our reading of v2) or all its R' interventional regimes
 (``regimes = "all"``, v1 section 3.4: "simultaneously for all intervention-target pairs", B * R' items); the
-observational samples and the query condition the model, the regime's samples are the reconstruction target. An epoch is ceil(S / B) steps. The step's random key is
-``fold_in(key(seed), step)``, so a run is a pure function of (data, config, seed) and a resumed run continues
-exactly where the killed one stopped.
+observational samples and the query condition the model, the regime's samples are the reconstruction target.
+An epoch is ceil(S / B) steps. The step's random key is ``fold_in(key(seed), step)``, so a run is a pure
+function of (data, config, seed) and a resumed run continues exactly where the killed one stopped.
 
 Loss per dataset: -log p(V_int | z) summed over its N samples (v2) or averaged over them (v1 eq. 10; the
 model's ``RECON_SUM_OVER_SAMPLES``) plus beta * KL(q || prior), the KL estimated by one reparameterised sample
 z ~ q: log q(z) - log p(z) (the KL between a Gaussian and a Gaussian mixture, v2's prior or v1's VAMP prior,
-has no closed form). Averaged over the batch. The model is either architecture (``activa.architectures``). Optimiser: global-norm
-clipping (ours, ``grad_clip_norm``; the papers do not clip) then Nadam. Non-finite gradient entries are set
-to 0 before the update and counted in the log, as the papers zero them.
+has no closed form). Averaged over the batch. The model is either architecture (``activa.architectures``).
+Optimiser: global-norm clipping (ours, ``grad_clip_norm``; the papers do not clip) then Nadam. Non-finite
+gradient entries are set to 0 before the update and counted in the log, as the papers zero them.
 
 ``steps_per_call`` steps run inside one jitted ``lax.scan`` call; the log (loss, recon = per-sample NLL,
 kl, grad_norm, nonfinite, steps_per_s) gets one row per step.
@@ -35,9 +35,8 @@ from flax import serialization
 import pandas as pd
 from tqdm import tqdm
 
-from activa import checkpoint
+from activa import architectures, checkpoint
 from activa.data import Samples
-from activa import architectures
 
 LOG_COLUMNS = ("step", "loss", "recon", "kl", "grad_norm", "nonfinite", "steps_per_s")
 INIT_STREAM = 2**31 - 1  # fold_in index of the initialisation key; steps use 0, 1, 2, ...
@@ -153,7 +152,8 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
     total = tcfg.total_steps(S)
     params = init_params(model, jax.random.fold_in(jax.random.key(tcfg.seed), INIT_STREAM), d, N)
     opt_state = optimizer(tcfg).init(params)
-    meta = {"architecture": architectures.name_of(model_cfg), "model_config": model_cfg.to_dict(), "train_config": asdict(tcfg), "n_scm": S, "n_vars": d, "n_samples": N}
+    meta = {"architecture": architectures.name_of(model_cfg), "model_config": model_cfg.to_dict(),
+            "train_config": asdict(tcfg), "n_scm": S, "n_vars": d, "n_samples": N}
     step, rows = 0, {c: [] for c in LOG_COLUMNS}
     checkpoint_path = Path(checkpoint_path)
     if checkpoint_path.exists():

@@ -20,6 +20,24 @@ from activa import architectures, config as cfg, stages
 from activa.train import TrainData, init_params, make_run, optimizer
 
 
+def steps_per_second(config: dict, variant: str, data, steps: int) -> tuple[float, float]:
+    """(steps per second, seconds of the first call incl. compilation) of ``variant`` on ``data``.
+
+    Times the second call of one compiled ``steps``-step chunk.
+    """
+    model_cfg, train_cfg, _ = stages.variant_configs(config, variant)
+    model = architectures.build(model_cfg)
+    params = init_params(model, jax.random.key(0), data.samples.shape[3], data.samples.shape[2])
+    opt_state = optimizer(train_cfg).init(params)
+    run = make_run(model, dataclasses.replace(train_cfg, steps_per_call=steps), TrainData.from_samples(data), steps)
+    start = time.perf_counter()
+    params, opt_state, _ = jax.block_until_ready(run(params, opt_state, 0))
+    compile_s = time.perf_counter() - start
+    start = time.perf_counter()
+    jax.block_until_ready(run(params, opt_state, steps))
+    return steps / (time.perf_counter() - start), compile_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", action="append", type=Path, default=None)
@@ -29,23 +47,14 @@ def main() -> None:
     config = cfg.load_config(args.config or [Path("config/config.yaml")])
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}: {jax.devices()[0].device_kind}")
     for variant in args.variants or config["activa"]["variants"]:
-        model_cfg, train_cfg, spec = stages.variant_configs(config, variant)
-        train_cfg = dataclasses.replace(train_cfg, steps_per_call=args.steps)
+        _, train_cfg, spec = stages.variant_configs(config, variant)
         small = cfg.deep_merge(config, {"families": {spec["train_on"]: {"splits": {"train": 512}}}})
         _, data = stages.simulate_split(small, spec["train_on"], "train", progress=False)
-        model = architectures.build(model_cfg)
-        params = init_params(model, jax.random.key(0), data.samples.shape[3], data.samples.shape[2])
-        opt_state = optimizer(train_cfg).init(params)
-        run = make_run(model, train_cfg, TrainData.from_samples(data), args.steps)
-        start = time.perf_counter()
-        params, opt_state, m = jax.block_until_ready(run(params, opt_state, 0))
-        compile_s = time.perf_counter() - start
-        start = time.perf_counter()
-        jax.block_until_ready(run(params, opt_state, args.steps))
-        rate = args.steps / (time.perf_counter() - start)
+        rate, compile_s = steps_per_second(config, variant, data, args.steps)
         steps = train_cfg.total_steps(config["families"][spec["train_on"]]["splits"]["train"])
-        print(f"{variant:14s} {spec['architecture']} batch {train_cfg.batch_size}  {rate:6.2f} steps/s  (first call incl. compile "
-              f"{compile_s:5.1f} s)  paper run: {steps} steps = {steps / rate / 3600:7.1f} h at this rate")
+        print(f"{variant:14s} {spec['architecture']} batch {train_cfg.batch_size}  {rate:6.2f} steps/s  "
+              f"(first call incl. compile {compile_s:5.1f} s)  paper run: {steps} steps = "
+              f"{steps / rate / 3600:7.1f} h at this rate")
 
 
 if __name__ == "__main__":

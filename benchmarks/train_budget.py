@@ -23,23 +23,10 @@ import time
 from pathlib import Path
 
 import jax
+from bench_train import steps_per_second  # benchmarks/ is on sys.path when run as a script
 
-from activa import architectures, config as cfg, stages
+from activa import config as cfg, stages
 from activa.data import read_samples
-from activa.train import TrainData, init_params, make_run, optimizer
-
-
-def steps_per_second(config: dict, variant: str, data, steps: int) -> float:
-    """Training steps per second of ``variant`` on ``data`` (second call of a compiled ``steps``-step chunk)."""
-    model_cfg, train_cfg, _ = stages.variant_configs(config, variant)
-    model = architectures.build(model_cfg)
-    params = init_params(model, jax.random.key(0), data.samples.shape[3], data.samples.shape[2])
-    opt_state = optimizer(train_cfg).init(params)
-    run = make_run(model, dataclasses.replace(train_cfg, steps_per_call=steps), TrainData.from_samples(data), steps)
-    params, opt_state, _ = jax.block_until_ready(run(params, opt_state, 0))
-    start = time.perf_counter()
-    jax.block_until_ready(run(params, opt_state, steps))
-    return steps / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -68,7 +55,7 @@ def main() -> None:
                                 base.with_suffix(".scms.parquet"), progress=False)
         train_path = out / "data" / spec["train_on"] / "train.samples.parquet"
         data = read_samples(train_path)
-        rate = steps_per_second(config, variant, data, args.bench_steps)
+        rate, _ = steps_per_second(config, variant, data, args.bench_steps)
         steps_per_epoch = math.ceil(data.samples.shape[0] / spec["batch_size"])
         epochs = max(1, int(args.budget_s * rate / steps_per_epoch))
         run_config = cfg.deep_merge(config, {"activa": {"variants": {variant: {"epochs": epochs}},

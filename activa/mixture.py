@@ -6,6 +6,13 @@ Shapes (leading batch axes ``...`` broadcast):
   covariances [..., c, d, d] (positive definite);
 - isotropic mixture over z in R^{d x l} (one latent vector of size l per variable): logits [..., k],
   means [..., k, d, l], one fixed variance for every coordinate.
+
+The covariances are factorised by ``cholesky`` and ``solve_lower`` below, written in plain jnp ops rather than
+``jnp.linalg.cholesky``/``solve_triangular``: on CPU, jaxlib 0.10.2's batched LAPACK kernels hand their batch to
+XLA's intra-op thread pool and block on it, and when as many of them run at once as the pool has threads
+(two on a 2-core machine; e.g. the forward and backward triangular solves of a training step) every pool
+thread waits and training deadlocks. The matrices are tiny (d x d, d = the number of variables), so d
+vectorised column steps cost no more than the per-matrix LAPACK calls did.
 """
 
 from __future__ import annotations
@@ -16,11 +23,37 @@ import jax
 import jax.numpy as jnp
 
 
+def cholesky(a: jax.Array) -> jax.Array:
+    """Lower-triangular L with L L^T = a, for positive-definite a [..., d, d] -> [..., d, d] (NaN if not PD)."""
+    rows = jnp.arange(a.shape[-1])
+
+    def column(j, low):
+        # columns >= j of low are still zero, so low @ low[j] sums over k < j only
+        v = a[..., :, j] - jnp.einsum("...ik,...k->...i", low, low[..., j, :])
+        pivot = jnp.sqrt(v[..., j])[..., None]
+        return low.at[..., :, j].set(jnp.where(rows > j, v / pivot, jnp.where(rows == j, pivot, 0.0)))
+
+    return jax.lax.fori_loop(0, a.shape[-1], column, jnp.zeros_like(a))
+
+
+def solve_lower(low: jax.Array, b: jax.Array) -> jax.Array:
+    """y with low @ y = b by forward substitution: low [..., d, d] lower-triangular, b [..., d] -> [..., d]."""
+    rows = jnp.arange(b.shape[-1])
+
+    def row(i, y):
+        # entries >= i of y are still zero
+        yi = (b[..., i] - jnp.einsum("...k,...k->...", low[..., i, :], y)) / low[..., i, i]
+        return jnp.where(rows == i, yi[..., None], y)
+
+    shape = jnp.broadcast_shapes(low.shape[:-1], b.shape)
+    return jax.lax.fori_loop(0, b.shape[-1], row, jnp.zeros(shape, jnp.result_type(low, b)))
+
+
 def mixture_logpdf(x: jax.Array, weights: jax.Array, means: jax.Array, covs: jax.Array) -> jax.Array:
     """log sum_c w_c N(x; mu_c, Sigma_c) for samples x [..., n, d]; mixture params [..., c, ...] -> [..., n]."""
-    chol = jnp.linalg.cholesky(covs)  # [..., c, d, d]
+    chol = cholesky(covs)  # [..., c, d, d]
     diff = x[..., :, None, :] - means[..., None, :, :]  # [..., n, c, d]
-    sol = jax.scipy.linalg.solve_triangular(chol[..., None, :, :, :], diff[..., None], lower=True)[..., 0]
+    sol = solve_lower(chol[..., None, :, :, :], diff)  # [..., n, c, d]
     log_det = 2.0 * jnp.sum(jnp.log(jnp.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)  # [..., c]
     d = x.shape[-1]
     comp = -0.5 * (jnp.sum(sol**2, axis=-1) + log_det[..., None, :] + d * math.log(2.0 * math.pi))
@@ -63,6 +96,6 @@ def sample_mixture(key: jax.Array, weights: jax.Array, means: jax.Array, covs: j
     """n draws from a full-covariance mixture: weights [c], means [c, d], covs [c, d, d] -> [n, d]."""
     k_comp, k_noise = jax.random.split(key)
     comp = jax.random.categorical(k_comp, jnp.log(weights), shape=(n,))
-    chol = jnp.linalg.cholesky(covs)
+    chol = cholesky(covs)
     eps = jax.random.normal(k_noise, (n, means.shape[-1]))
     return means[comp] + jnp.einsum("nij,nj->ni", chol[comp], eps)

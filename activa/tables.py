@@ -218,7 +218,8 @@ def training_cost_markdown(table: pd.DataFrame) -> str:
              "| Final loss | Final -log p per sample |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for _, r in table.iterrows():
         lines.append(f"| {r['variant']} | {r['architecture']} | {r['family']} | {r['parameters']:,} "
-                     f"| {r['batch_scms']} | {r['items_per_step']} | {r['steps']:,} | {r['train_s']:.0f} | {r['steps_per_s']:.2f} "
+                     f"| {r['batch_scms']} | {r['items_per_step']} | {r['steps']:,} | {r['train_s']:.0f} "
+                     f"| {r['steps_per_s']:.2f} "
                      f"| {r['final_loss']:.3g} | {r['final_recon']:.3f} |")
     lines += ["", "Items / step: datasets the loss sees per step (v1 trains on every interventional regime of each "
               "SCM, v2 on one). Train s: time inside the jitted training steps, compilation included, on the "

@@ -2,147 +2,182 @@
 
 Snakemake rules call these commands and hold no logic of their own; they run the same without Snakemake.
 Every stage takes ``--config FILE`` (repeatable; later files override earlier ones, as Snakemake's
-``--configfile`` does) and validates it before doing any work.
+``--configfile`` does) and validates the merged config before doing any work. ``STAGES`` is the one table
+of the stages: each one's function, arguments, and the config keys it reads (``reads``). The function
+receives only those keys (``config.subset``), and each Snakemake rule hashes the same subset as its
+``reads`` param, so a rule reruns when, and only when, something its stage reads changes.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from activa import __version__
+from activa import __version__, stages
+from activa import config as cfg
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="activa", description=__doc__.split("\n")[0])
-    parser.add_argument("--version", action="version", version=f"activa {__version__}")
-    sub = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
+def arg(*flags: str, **options) -> tuple[tuple[str, ...], dict]:
+    """One ``add_argument`` call of a stage: its flags and options."""
+    return flags, options
 
-    def stage(name: str, help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_)
+
+@dataclass(frozen=True)
+class Stage:
+    """A pipeline stage: ``run(config subset, **arguments)``; ``reads(config, args)`` -> dotted config keys."""
+
+    run: Callable
+    help: str
+    reads: Callable[[dict, argparse.Namespace], list[str]]
+    arguments: list = field(default_factory=list)
+    progress: bool = False  # run takes progress= (a progress bar on stderr unless --no-progress)
+
+
+def _table_reads(config: dict, args: argparse.Namespace) -> list[str]:
+    if args.name == "table1":
+        return ["table1.rows"]
+    if args.name == "latents":
+        return ["table1.rows", "activa.inference.methods"]
+    if args.name not in config["v1_tables"]:
+        raise cfg.ConfigError(f"table: unknown table '{args.name}', expected table1, latents or one of v1_tables "
+                              f"({', '.join(config['v1_tables'])})")
+    return [f"v1_tables.{args.name}"]
+
+
+def _train_reads(config: dict, args: argparse.Namespace) -> list[str]:
+    from activa.model.variants import TRAINING_KEYS
+
+    family = cfg.lookup(config, f"activa.variants.{args.variant}")["train_on"]
+    return [f"activa.variants.{args.variant}", *(f"activa.training.{key}" for key in TRAINING_KEYS),
+            f"families.{family}.n_vars", f"families.{family}.intervention_values"]
+
+
+def _linear_family_reads(config: dict, args: argparse.Namespace) -> list[str]:
+    return [f"families.{args.family}.generator", f"families.{args.family}.label"]
+
+
+REQUIRED = {"required": True}
+PATH = {"required": True, "type": Path}
+PATHS = {"nargs": "+", "required": True, "type": Path}
+
+STAGES = {
+    "simulate": Stage(
+        stages.run_simulate, "Simulate one split of a dataset family to Parquet.",
+        lambda config, args: ["seed", f"families.{args.family}"],
+        [arg("--family", **REQUIRED), arg("--split", **REQUIRED), arg("--out-samples", **PATH),
+         arg("--out-scms", **PATH),
+         arg("--networks", type=Path, help="SERGIO families: folder with the network TSVs (stage networks)"),
+         arg("--workers", type=int, default=1, help="processes (SERGIO families); the output does not change")],
+        progress=True),
+    "networks": Stage(
+        stages.run_networks, "Fetch the E. coli and yeast regulatory networks (checked by SHA-256).",
+        lambda config, args: ["grn.local_dir"],
+        [arg("--out-dir", **PATH)]),
+    "baseline": Stage(
+        stages.run_baseline, "Conditional-Gaussian baseline predictions for a samples file.",
+        lambda config, args: ["seed", "baseline.ridge", f"families.{args.family}"],
+        [arg("--family", **REQUIRED), arg("--data", **PATH), arg("--out", **PATH)]),
+    "metrics": Stage(
+        stages.run_metrics, "Score a predictions file against the ground truth (MMD, WSD, ERG, p).",
+        lambda config, args: ["seed", "metrics"],
+        [arg("--family", **REQUIRED), arg("--method", **REQUIRED), arg("--truth", **PATH), arg("--pred", **PATH),
+         arg("--out", **PATH)],
+        progress=True),
+    "table": Stage(
+        stages.run_table, "Write a metric table (CSV, Markdown, LaTeX) from metrics files.", _table_reads,
+        [arg("--name", **REQUIRED, help="table1: ACTIVA vs baseline (v2 Table 1); latents: one column group per "
+                                        "activa.inference.methods entry; or a table of the config's v1_tables"),
+         arg("--metrics", nargs="*", default=[], type=Path, help="metrics files"),
+         arg("--out-prefix", **PATH, help="e.g. results/tables/table1")]),
+    "train": Stage(
+        stages.run_train, "Train (or resume) one ACTIVA variant.", _train_reads,
+        [arg("--variant", **REQUIRED),
+         arg("--data", **PATH, help="the training family's train.samples.parquet"),
+         arg("--checkpoint", **PATH, help="resumed from if it exists"),
+         arg("--out-model", **PATH), arg("--out-log", **PATH),
+         arg("--out-figures", **PATHS, help="loss curve (.png, .pdf)")],
+        progress=True),
+    "predict": Stage(
+        stages.run_predict, "ACTIVA's samples for every interventional regime of a test split.",
+        lambda config, args: ["seed", f"families.{args.family}", "activa.inference.batch_size"],
+        [arg("--method", **REQUIRED, help="the predictions' name: activa, activa_1latent (the v2 model of Table 1) "
+                                          "or a variant's name (its own predictions)"),
+         arg("--model", **PATH), arg("--family", **REQUIRED), arg("--data", **PATH), arg("--out", **PATH),
+         arg("--n-latents", type=int, default=None, metavar="L",
+             help="latents per query (activa.inference); default: the model config's n_latents")],
+        progress=True),
+    "compare": Stage(
+        stages.run_compare, "Every published cell (v2 Table 1; v1 Tables 1, 2, 3, 6) next to ours.",
+        lambda config, args: ["families", "activa.train", "activa.variants", "table1.rows"],
+        [arg("--table1", **PATH, help="results/tables/table1.csv"),
+         arg("--paper-values", **PATH, help="config/paper_values.yaml"),
+         arg("--v1-tables", nargs="*", default=[], type=Path, help="results/tables/v1_table*.csv"),
+         arg("--out-prefix", **PATH, help="e.g. results/tables/paper_comparison")]),
+    "figures": Stage(
+        stages.run_figures, "A linear family's figures: scatter panels, metric ECDFs, mean calibration.",
+        _linear_family_reads,
+        [arg("--family", **REQUIRED),
+         arg("--kind", **REQUIRED, choices=["summary", "scatter"],
+             help="summary: metric ECDFs and mean calibration; scatter: v2 Fig. 2 / v1 Figs. 3-5 (d = 2)"),
+         arg("--scms", **PATH), arg("--truth", **PATH),
+         arg("--pred", **PATHS, help="predictions (method from metadata)"),
+         arg("--metrics", **PATHS, help="metrics files (method from metadata)"), arg("--out-dir", **PATH)]),
+    "effects": Stage(
+        stages.run_effects, "Mean errors on descendants vs non-descendants of the target, per method.",
+        _linear_family_reads,
+        [arg("--family", **REQUIRED), arg("--scms", **PATH, help="the test split's .scms.parquet"),
+         arg("--truth", **PATH, help="the test split's samples"),
+         arg("--pred", **PATHS, help="predictions files (method from metadata)"),
+         arg("--out-prefix", **PATH, help="e.g. results/effects/gauss2")]),
+    "training-cost": Stage(
+        stages.run_training_cost, "Parameters, steps, time and final loss of the trained variants.",
+        lambda config, args: ["families"],
+        [arg("--models", **PATHS, help="results/models/<variant>/model.msgpack"),
+         arg("--logs", **PATHS, help="the matching train_log.csv files, same order"),
+         arg("--out-prefix", **PATH, help="e.g. results/tables/training_cost")]),
+    "calibrate": Stage(
+        stages.run_calibrate, "Compare metric conventions with the published baseline values.",
+        lambda config, args: ["seed", "baseline.ridge", "metrics", "calibration",
+                              *(f"families.{f}" for f in config["calibration"]["families"])],
+        [arg("--paper-values", **PATH), arg("--out-prefix", **PATH)],
+        progress=True),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per entry of ``STAGES``."""
+    top = argparse.ArgumentParser(prog="activa", description=__doc__.split("\n")[0])
+    top.add_argument("--version", action="version", version=f"activa {__version__}")
+    sub = top.add_subparsers(dest="stage", required=True, metavar="STAGE")
+    for name, stage in STAGES.items():
+        p = sub.add_parser(name, help=stage.help, description=stage.help)
         p.add_argument("--config", action="append", required=True, type=Path, metavar="FILE",
                        help="config YAML (repeatable, merged in order)")
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-        return p
+        for flags, options in stage.arguments:
+            p.add_argument(*flags, **options)
+    return top
 
-    p = stage("simulate", "Simulate one split of a dataset family to Parquet.")
-    p.add_argument("--family", required=True)
-    p.add_argument("--split", required=True)
-    p.add_argument("--out-samples", required=True, type=Path)
-    p.add_argument("--out-scms", required=True, type=Path)
-    p.add_argument("--networks", type=Path, help="SERGIO families: folder with the network TSVs (stage networks)")
-    p.add_argument("--workers", type=int, default=1, help="processes (SERGIO families); the output does not change")
 
-    p = stage("networks", "Fetch the E. coli and yeast regulatory networks (checked by SHA-256).")
-    p.add_argument("--out-dir", required=True, type=Path)
-
-    p = stage("baseline", "Conditional-Gaussian baseline predictions for a samples file.")
-    p.add_argument("--family", required=True)
-    p.add_argument("--data", required=True, type=Path)
-    p.add_argument("--out", required=True, type=Path)
-
-    p = stage("metrics", "Score a predictions file against the ground truth (MMD, WSD, ERG, p).")
-    p.add_argument("--family", required=True)
-    p.add_argument("--method", required=True)
-    p.add_argument("--truth", required=True, type=Path)
-    p.add_argument("--pred", required=True, type=Path)
-    p.add_argument("--out", required=True, type=Path)
-
-    p = stage("table", "Write a metric table (CSV, Markdown, LaTeX) from metrics files.")
-    p.add_argument("--name", required=True,
-                   help="table1: ACTIVA vs baseline (v2 Table 1); latents: n_latents vs 1 prior latent; "
-                        "or a table of the config's v1_tables (v1 layout)")
-    p.add_argument("--metrics", nargs="*", default=[], type=Path, help="metrics files")
-    p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/table1")
-
-    p = stage("train", "Train (or resume) one ACTIVA variant.")
-    p.add_argument("--variant", required=True)
-    p.add_argument("--data", required=True, type=Path, help="the training family's train.samples.parquet")
-    p.add_argument("--checkpoint", required=True, type=Path, help="resumed from if it exists")
-    p.add_argument("--out-model", required=True, type=Path)
-    p.add_argument("--out-log", required=True, type=Path)
-    p.add_argument("--out-figures", nargs="+", required=True, type=Path, help="loss curve (.png, .pdf)")
-
-    p = stage("predict", "ACTIVA's samples for every interventional regime of a test split.")
-    p.add_argument("--method", required=True,
-                   help="activa (config n_latents), activa_1latent, or a variant name (its own model)")
-    p.add_argument("--model", required=True, type=Path)
-    p.add_argument("--family", required=True)
-    p.add_argument("--data", required=True, type=Path)
-    p.add_argument("--out", required=True, type=Path)
-
-    p = stage("compare", "Every published v2 Table 1 cell next to ours.")
-    p.add_argument("--table1", required=True, type=Path, help="results/tables/table1.csv")
-    p.add_argument("--paper-values", required=True, type=Path, help="config/paper_values.yaml")
-    p.add_argument("--v1-tables", nargs="*", default=[], type=Path, help="results/tables/v1_table*.csv")
-    p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/paper_comparison")
-
-    p = stage("figures", "A linear family's figures: scatter panels, metric ECDFs, mean calibration.")
-    p.add_argument("--family", required=True)
-    p.add_argument("--kind", required=True, choices=["summary", "scatter"],
-                   help="summary: metric ECDFs and mean calibration; scatter: v2 Fig. 2 / v1 Figs. 3-5 (d = 2)")
-    p.add_argument("--scms", required=True, type=Path)
-    p.add_argument("--truth", required=True, type=Path)
-    p.add_argument("--pred", nargs="+", required=True, type=Path, help="predictions (method from metadata)")
-    p.add_argument("--metrics", nargs="+", required=True, type=Path, help="metrics files (method from metadata)")
-    p.add_argument("--out-dir", required=True, type=Path)
-
-    p = stage("effects", "Mean errors on descendants vs non-descendants of the target, per method.")
-    p.add_argument("--family", required=True)
-    p.add_argument("--scms", required=True, type=Path, help="the test split's .scms.parquet")
-    p.add_argument("--truth", required=True, type=Path, help="the test split's samples")
-    p.add_argument("--pred", nargs="+", required=True, type=Path, help="predictions files (method from metadata)")
-    p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/effects/gauss2")
-
-    p = stage("training-cost", "Parameters, steps, time and final loss of the trained variants.")
-    p.add_argument("--models", nargs="+", required=True, type=Path, help="results/models/<variant>/model.msgpack")
-    p.add_argument("--logs", nargs="+", required=True, type=Path, help="the matching train_log.csv files, same order")
-    p.add_argument("--out-prefix", required=True, type=Path, help="e.g. results/tables/training_cost")
-
-    p = stage("calibrate", "Compare metric conventions with the published baseline values.")
-    p.add_argument("--paper-values", required=True, type=Path)
-    p.add_argument("--out-prefix", required=True, type=Path)
-    return parser
+def stage_reads(config: dict, args: argparse.Namespace) -> dict:
+    """The subset of ``config`` that stage ``args.stage`` reads (what its rule's ``reads`` param must equal)."""
+    return cfg.subset(config, STAGES[args.stage].reads(config, args))
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from activa import config as cfg, stages
-    from activa.data import DataError
+    args = parser().parse_args(argv)
+    stage = STAGES[args.stage]
+    from activa.data.format import DataError
 
     try:
-        config = cfg.load_config(args.config)
-        progress = not args.no_progress
-        if args.stage == "simulate":
-            stages.simulate(config, args.family, args.split, args.out_samples, args.out_scms, progress,
-                            args.networks, args.workers)
-        elif args.stage == "networks":
-            from activa.grn import fetch_networks
-
-            fetch_networks(args.out_dir, config["grn"]["local_dir"])
-        elif args.stage == "baseline":
-            stages.run_baseline(config, args.family, args.data, args.out)
-        elif args.stage == "metrics":
-            stages.run_metrics(config, args.family, args.method, args.truth, args.pred, args.out, progress)
-        elif args.stage == "table":
-            stages.run_table(config, args.name, args.metrics, args.out_prefix)
-        elif args.stage == "train":
-            stages.run_train(config, args.variant, args.data, args.out_model, args.out_log, args.out_figures,
-                             args.checkpoint, progress)
-        elif args.stage == "predict":
-            stages.run_predict(config, args.method, args.model, args.data, args.family, args.out, progress)
-        elif args.stage == "compare":
-            stages.run_compare(config, args.table1, args.paper_values, args.out_prefix, args.v1_tables)
-        elif args.stage == "figures":
-            stages.run_figures(config, args.family, args.kind, args.scms, args.truth, args.pred, args.metrics,
-                               args.out_dir)
-        elif args.stage == "effects":
-            stages.run_effects(config, args.family, args.scms, args.truth, args.pred, args.out_prefix)
-        elif args.stage == "training-cost":
-            stages.run_training_cost(config, args.models, args.logs, args.out_prefix)
-        elif args.stage == "calibrate":
-            stages.run_calibrate(config, args.paper_values, args.out_prefix, progress)
+        config = stage_reads(cfg.load_config(args.config), args)
+        kwargs = {key: value for key, value in vars(args).items() if key not in ("stage", "config", "no_progress")}
+        if stage.progress:
+            kwargs["progress"] = not args.no_progress
+        stage.run(config, **kwargs)
     except (cfg.ConfigError, DataError) as exc:
         print(f"activa {args.stage}: error: {exc}", file=sys.stderr)
         return 2

@@ -73,6 +73,35 @@ def load_config(paths: Iterable[str | Path]) -> dict:
     return validate(merged, source=" + ".join(str(p) for p in paths))
 
 
+def lookup(config: dict, path: str):
+    """The value at a dotted key path such as ``families.gauss2.label``; ``ConfigError`` names a missing key."""
+    node, keys = config, path.split(".")
+    for i, key in enumerate(keys):
+        if not isinstance(node, dict) or key not in node:
+            configured = f"; configured: {', '.join(map(str, node))}" if isinstance(node, dict) else ""
+            raise ConfigError(f"config key '{'.'.join(keys[:i + 1])}' not found{configured}")
+        node = node[key]
+    return node
+
+
+def subset(config: dict, paths: Iterable[str]) -> dict:
+    """The part of ``config`` at the dotted key ``paths``, as a nested dict of copies.
+
+    A stage receives this subset of the validated config: the keys it declares (``activa.cli.STAGES``),
+    which are also its Snakemake rule's ``reads`` param, so a rule reruns exactly when what its stage reads
+    changes. Reading an undeclared key raises ``KeyError``.
+    """
+    out: dict[str, Any] = {}
+    for path in paths:
+        value = lookup(config, path)
+        *parents, last = path.split(".")
+        node = out
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = copy.deepcopy(value)
+    return out
+
+
 def family(config: dict, name: str) -> dict:
     """The configuration of dataset family ``name``; ``ConfigError`` if it is not configured."""
     families = config["families"]

@@ -1,4 +1,4 @@
-"""Benchmark: vectorised ``activa.metrics.score_pairs`` against a per-pair loop over reference libraries.
+"""Benchmark: vectorised ``activa.eval.metrics.score_pairs`` against a per-pair loop over reference libraries.
 
     python benchmarks/bench_metrics.py [--pairs 24000] [--ref-pairs 200]
 
@@ -24,7 +24,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from activa import metrics  # noqa: E402
-
 
 # The conventions of the reference loop below (kernel exp(-d^2 / (2 sigma^2)), dcor's scaled E-statistic).
 BENCH_CONVENTIONS: dict[str, dict] = {

@@ -16,8 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from activa import config as cfg, scm, sergio, stages
-from activa.grn import NETWORK_FILES
+from stage_command import run_stage  # benchmarks/ is on sys.path when run as a script
+
+from activa import config as cfg
+from activa.data import scm, sergio
+from activa.data.grn import network_paths
 
 
 def main() -> None:
@@ -27,7 +30,7 @@ def main() -> None:
     parser.add_argument("--per-sim", type=int, default=512, help="simulations timed per setting (one process)")
     args = parser.parse_args()
     config = cfg.load_config([Path("config/config.yaml")])
-    paths = {name: args.networks / filename for name, (filename, _) in NETWORK_FILES.items()}
+    paths = network_paths(args.networks)
     for family in ("sergio", "sergio_ood"):
         spec = config["families"][family]
         start = time.perf_counter()
@@ -39,9 +42,10 @@ def main() -> None:
     start = time.perf_counter()
     n = 0
     for family, split in (("sergio", "train"), ("sergio", "test"), ("sergio_ood", "test")):
-        stages.simulate(config, family, split, out / f"{family}.{split}.samples.parquet",
-                        out / f"{family}.{split}.scms.parquet", progress=False, networks_dir=args.networks,
-                        workers=args.workers)
+        run_stage("simulate", [Path("config/config.yaml")], "--family", family, "--split", split,
+                  "--out-samples", out / f"{family}.{split}.samples.parquet",
+                  "--out-scms", out / f"{family}.{split}.scms.parquet", "--networks", args.networks,
+                  "--workers", args.workers)
         n += config["families"][family]["splits"][split]
     total = time.perf_counter() - start
     print(f"all {n} simulations to Parquet with {args.workers} workers: {total:.1f} s (target < 300 s)")

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import tempfile
 import time
 from pathlib import Path
 
 import jax
 
-from activa import architectures, config as cfg, stages
-from activa.train import TrainData, init_params, make_run, optimizer
+from activa import config as cfg
+from activa.data.simulate import simulate_split
+from activa.model import architectures
+from activa.model.train import TrainData, init_params, make_run, optimizer
+from activa.model.variants import variant_configs
 
 
 def steps_per_second(config: dict, variant: str, data, steps: int) -> tuple[float, float]:
@@ -25,7 +27,7 @@ def steps_per_second(config: dict, variant: str, data, steps: int) -> tuple[floa
 
     Times the second call of one compiled ``steps``-step chunk.
     """
-    model_cfg, train_cfg, _ = stages.variant_configs(config, variant)
+    model_cfg, train_cfg, _ = variant_configs(config, variant)
     model = architectures.build(model_cfg)
     params = init_params(model, jax.random.key(0), data.samples.shape[3], data.samples.shape[2])
     opt_state = optimizer(train_cfg).init(params)
@@ -47,9 +49,9 @@ def main() -> None:
     config = cfg.load_config(args.config or [Path("config/config.yaml")])
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}: {jax.devices()[0].device_kind}")
     for variant in args.variants or config["activa"]["variants"]:
-        _, train_cfg, spec = stages.variant_configs(config, variant)
+        _, train_cfg, spec = variant_configs(config, variant)
         small = cfg.deep_merge(config, {"families": {spec["train_on"]: {"splits": {"train": 512}}}})
-        _, data = stages.simulate_split(small, spec["train_on"], "train", progress=False)
+        _, data = simulate_split(small, spec["train_on"], "train", progress=False)
         rate, compile_s = steps_per_second(config, variant, data, args.steps)
         steps = train_cfg.total_steps(config["families"][spec["train_on"]]["splits"]["train"])
         print(f"{variant:14s} {spec['architecture']} batch {train_cfg.batch_size}  {rate:6.2f} steps/s  "

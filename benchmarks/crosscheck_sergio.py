@@ -26,7 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from activa import config as cfg, effects, grn, sergio
+from activa import config as cfg
+from activa.data import grn, sergio
+from activa.eval import effects
 
 
 def load_reference(tmp: Path):

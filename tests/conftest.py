@@ -27,13 +27,13 @@ def simulate_test_split(family: str, n_scm: int):
     """(smoke config, SCMTable, Samples) of ``n_scm`` test SCMs of a linear family, in memory."""
     import numpy as np
 
-    from activa import stages
     from activa.config import load_config
-    from activa.data import SCMTable
+    from activa.data.format import SCMTable
+    from activa.data.simulate import simulate_split
 
     config = load_config([ROOT / "config/config.yaml", ROOT / "config/smoke.yaml"])
     config["families"][family]["splits"]["test"] = n_scm
-    linear, truth = stages.simulate_split(config, family, "test", progress=False)
+    linear, truth = simulate_split(config, family, "test", progress=False)
     truth.meta.update(intervention_values=config["families"][family]["intervention_values"])
     scms = SCMTable(linear.adjacency.astype(np.uint8), linear.weights, linear.noise_params,
                     {"noise_family": linear.noise_family})

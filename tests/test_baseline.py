@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from activa import baseline, scm
+from activa.data import scm
+from activa.eval import baseline
 
 
 def random_cov(rng, d):

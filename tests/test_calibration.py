@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from activa import calibration
+from activa.eval import calibration
 
 PUBLISHED = {"a": {"baseline": {"mmd": 1.0, "wsd": 10.0, "erg": 4.0}},
              "b": {"baseline": {"mmd": 0.5, "wsd": 20.0, "erg": 8.0}}}

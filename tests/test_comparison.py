@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import yaml
 
-from activa import comparison
+from activa.report import comparison
 
 
 def _ours():

@@ -4,10 +4,11 @@ import dataclasses
 
 import numpy as np
 import pytest
-
-from activa import effects, stages
-from activa.data import DataError
 from conftest import simulate_test_split
+
+from activa.data.format import DataError
+from activa.eval import effects
+from activa.eval.baseline import predict_samples
 
 
 def test_descendants_is_the_transitive_closure():
@@ -49,7 +50,7 @@ def test_the_exact_means_score_zero_and_the_truth_only_its_sampling_noise(gauss2
 
 def test_conditioning_moves_non_descendants_and_edgeless_checks_catch_it(gauss2):
     config, scms, truth = gauss2
-    baseline = stages.baseline_predictions(config, truth, "gauss2", "test")
+    baseline = predict_samples(config, truth, "gauss2", "test")
     errors = effects.mean_errors(scms, truth, {"baseline": baseline}).set_index(["method", "relation"])
     assert errors.loc[("baseline", "non-descendant"), "mean_abs_error"] > 5 * errors.loc[
         (effects.TRUTH, "non-descendant"), "mean_abs_error"]

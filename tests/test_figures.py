@@ -6,16 +6,17 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
-from activa import figures, stages
-from activa.data import SCMTable
 from conftest import simulate_test_split
+
+from activa.data.format import SCMTable
+from activa.eval.baseline import predict_samples
+from activa.report import figures
 
 
 @pytest.fixture(scope="module")
 def beta2():
     config, scms, truth = simulate_test_split("beta2", 60)
-    baseline = stages.baseline_predictions(config, truth, "beta2", "test")
+    baseline = predict_samples(config, truth, "beta2", "test")
     return scms, truth, {"baseline": baseline}
 
 

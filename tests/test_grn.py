@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from activa import grn, scm
-from activa.data import DataError
+from activa.data import grn, scm
+from activa.data.format import DataError
 
 
 def write_network(path, n_regulators=6, n_targets=30, seed=0):

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 from scipy.spatial.distance import cdist
 
-from activa import metrics
+from activa.eval import metrics
 
 # (P, n, m, d): equal and unequal sample sizes, d in {1, 2, 8}
 SHAPES = [(3, 10, 10, 1), (4, 12, 9, 2), (2, 15, 20, 8), (5, 30, 30, 8)]
@@ -21,7 +21,7 @@ MMD_CONVENTIONS = [
                                              ("2sigma2", "sigma2"))
 ]
 
-# One spec per metric, as the pipeline's config builds them (activa.evaluate.conventions).
+# One spec per metric, as the pipeline's config builds them (activa.eval.scoring.conventions).
 EXAMPLE_CONVENTIONS: dict[str, dict] = {
     "mmd": {"metric": "mmd", "squared": False, "unbiased": False, "bandwidth": "median_pooled", "kernel_scale": "2sigma2"},
     "wsd": {"metric": "wasserstein", "p": 1},

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activa import checkpoint, mixture
-from activa.api import TrainedModel
-from activa.model import ACTIVA, ModelConfig, augment
-from activa.train import TrainConfig, fit, init_params
+from activa.model import checkpoint, mixture
+from activa.model.api import TrainedModel
+from activa.model.train import TrainConfig, fit, init_params
+from activa.model.v2 import ACTIVA, ModelConfig, augment
 
 CFG = ModelConfig(n_values=2, heads=2, K=2, e=16, h=16, c=2, k=3, L=2, latent=2, dropout=0.0)
 B, N, D = 3, 7, 4
@@ -160,9 +160,9 @@ def test_mixture_sampler_has_the_mixture_moments():
 
 @pytest.fixture(scope="module")
 def tiny_data(smoke_config_module):
-    from activa import stages
+    from activa.data.simulate import simulate_split
 
-    return stages.simulate_split(smoke_config_module, "gauss2", "train", progress=False)[1]
+    return simulate_split(smoke_config_module, "gauss2", "train", progress=False)[1]
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,14 @@ import pytest
 from scipy import stats
 from scipy.special import logsumexp
 
-from activa import architectures, checkpoint, stages
-from activa.api import TrainedModel
 from activa.config import load_config
-from activa.model import augment
-from activa.model_v1 import ActivaV1, ModelV1Config
-from activa.train import TrainConfig, fit, init_params
+from activa.data.simulate import simulate_split
+from activa.model import architectures, checkpoint
+from activa.model.api import TrainedModel
+from activa.model.train import TrainConfig, fit, init_params
+from activa.model.v1 import ActivaV1, ModelV1Config
+from activa.model.v2 import augment
+from activa.model.variants import variant_configs
 
 CFG = ModelV1Config(n_values=2, n_vars=4, heads=3, K=2, e=8, h=16, c=3, L=2, latent=2, dropout=0.0,
                     pseudo_inputs=5, pseudo_samples=6)
@@ -106,7 +108,7 @@ def paper_config(root):
 
 @pytest.mark.parametrize("variant", sorted(TABLE5))
 def test_table5_rows_are_configured_and_build_a_model(paper_config, variant):
-    model_cfg, tcfg, spec = stages.variant_configs(paper_config, variant)
+    model_cfg, tcfg, spec = variant_configs(paper_config, variant)
     got = (tcfg.batch_size, model_cfg.heads, model_cfg.K, model_cfg.dropout, model_cfg.e, model_cfg.latent,
            model_cfg.c, model_cfg.L, tcfg.epochs, tcfg.lr, tcfg.seed, tcfg.beta)
     assert got == TABLE5[variant]
@@ -131,7 +133,7 @@ TINY = ModelV1Config(n_values=1, n_vars=2, heads=2, K=1, e=8, h=16, c=2, L=2, la
 @pytest.fixture(scope="module")
 def tiny_data(root):
     config = load_config([root / "config/config.yaml", root / "config/smoke.yaml"])
-    return stages.simulate_split(config, "gauss2", "train", progress=False)[1]
+    return simulate_split(config, "gauss2", "train", progress=False)[1]
 
 
 def test_v1_training_on_all_regimes_learns(tiny_data, tmp_path):

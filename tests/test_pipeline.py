@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activa import data, evaluate
+from activa.data import format
+from activa.eval import scoring
 
 
 def activa(root, *args):
@@ -48,9 +49,10 @@ def trained(run):
                "--checkpoint", out / "ck.msgpack", "--out-model", out / "model.msgpack", "--out-log",
                out / "train_log.csv", "--out-figures", out / "loss.png", out / "loss.pdf")
     assert r.returncode == 0, r.stderr
-    for method in ("activa", "activa_1latent"):
+    for method, n_latents in (("activa", 3), ("activa_1latent", 1)):  # the smoke config's activa.inference
         r = activa(root, "predict", *cfg, "--method", method, "--model", out / "model.msgpack", "--family", "gauss2",
-                   "--data", out / "gauss2.samples.parquet", "--out", out / f"{method}.pred.parquet", "--no-progress")
+                   "--data", out / "gauss2.samples.parquet", "--out", out / f"{method}.pred.parquet", "--no-progress",
+                   "--n-latents", n_latents)
         assert r.returncode == 0, r.stderr
         r = activa(root, "metrics", *cfg, "--family", "gauss2", "--method", method, "--no-progress",
                    "--truth", out / "gauss2.samples.parquet", "--pred", out / f"{method}.pred.parquet",
@@ -61,8 +63,8 @@ def trained(run):
 
 def test_predictions_cover_every_interventional_regime(run):
     _, out, _ = run
-    truth = data.read_samples(out / "beta8.samples.parquet")
-    pred = data.read_samples(out / "beta8.pred.parquet")
+    truth = format.read_samples(out / "beta8.samples.parquet")
+    pred = format.read_samples(out / "beta8.pred.parquet")
     assert pred.samples.shape == (12, 8, 12, 8)
     assert np.array_equal(pred.regime, truth.regime[1:]) and np.array_equal(pred.target, np.arange(8))
     assert pred.meta["method"] == "baseline"
@@ -72,8 +74,8 @@ def test_predictions_cover_every_interventional_regime(run):
 
 def test_metrics_rows_and_determinism(run, tmp_path):
     root, out, cfg = run
-    frame, meta = evaluate.read_metrics(out / "gauss2.metrics.parquet")
-    assert len(frame) == 16 * 2 and list(frame.columns) == ["scm", "regime", "target", "value_index", *evaluate.METRIC_COLUMNS]
+    frame, meta = scoring.read_metrics(out / "gauss2.metrics.parquet")
+    assert len(frame) == 16 * 2 and list(frame.columns) == ["scm", "regime", "target", "value_index", *scoring.METRIC_COLUMNS]
     assert meta["method"] == "baseline" and meta["family"] == "gauss2"
     assert (frame.mmd >= 0).all() and (frame.p_value.between(0, 1)).all()
     again = tmp_path / "again.parquet"
@@ -104,14 +106,24 @@ def test_training_writes_model_log_and_figures_and_drops_the_checkpoint(trained)
 
 def test_activa_predictions_match_the_truth_layout(trained):
     _, out, _ = trained
-    truth = data.read_samples(out / "gauss2.samples.parquet")
+    truth = format.read_samples(out / "gauss2.samples.parquet")
     for method, n_latents in (("activa", 3), ("activa_1latent", 1)):
-        pred = data.read_samples(out / f"{method}.pred.parquet")
+        pred = format.read_samples(out / f"{method}.pred.parquet")
         assert pred.samples.shape == (16, 2, 40, 2)
         assert np.array_equal(pred.regime, truth.regime[1:]) and np.array_equal(pred.target, [0, 1])
         assert pred.meta["method"] == method and pred.meta["n_latents"] == n_latents
         assert pred.meta["variant"] == "gauss2"
 
+
+
+def test_predict_without_n_latents_uses_the_model_config(trained, tmp_path):
+    """No --n-latents: the latents per query come from the model file's config (v2 section 6.1: 50)."""
+    root, out, cfg = trained
+    r = activa(root, "predict", *cfg, "--method", "activa", "--model", out / "model.msgpack", "--family", "gauss2",
+               "--data", out / "gauss2.samples.parquet", "--out", tmp_path / "p.parquet", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert format.read_samples(tmp_path / "p.parquet").meta["n_latents"] == 50
+    assert format.read_samples(tmp_path / "p.parquet").samples.shape == (16, 2, 40, 2)
 
 def test_tables_put_each_method_in_its_column_group(trained, tmp_path):
     root, out, cfg = trained
@@ -166,7 +178,7 @@ def test_bad_config_exits_2_naming_the_key(run, tmp_path):
 
 def test_sergio_family_through_the_cli(run, tmp_path):
     """simulate -> baseline on a SERGIO family, with fixture networks under the real file names."""
-    from activa.grn import NETWORK_FILES
+    from activa.data.grn import NETWORK_FILES
 
     root, _, cfg = run
     nets = tmp_path / "grn"
@@ -179,11 +191,11 @@ def test_sergio_family_through_the_cli(run, tmp_path):
                "--out-samples", tmp_path / "s.parquet", "--out-scms", tmp_path / "m.parquet", "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert "simulate sergio_ood/test: mean expression" in r.stderr
-    truth = data.read_samples(tmp_path / "s.parquet")
+    truth = format.read_samples(tmp_path / "s.parquet")
     assert truth.samples.shape == (6, 12, 10, 11) and (truth.samples >= 0).all()
     for t in range(11):  # regime 1 + t knocks out gene t: exactly zero
         assert (truth.samples[:, 1 + t, :, t] == 0).all() and truth.value[1 + t] == 0
-    scms = data.read_scms(tmp_path / "m.parquet")
+    scms = format.read_scms(tmp_path / "m.parquet")
     assert scms.meta["noise_param_names"] == ["basal_0", "decay", "hill", "noise"]
     r = activa(root, "baseline", *cfg, "--family", "sergio_ood", "--data", tmp_path / "s.parquet",
                "--out", tmp_path / "p.parquet")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activa import scm
+from activa.data import scm
 
 GAUSS = dict(n_vars=4, edge_prob=0.3, weight_range=[0.5, 2.0], noise={"family": "gaussian", "scale": 0.5},
              intervention_values=[5.0], jitter_std=0.1, samples_per_regime=30)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from activa import scm, sergio
+from activa.data import scm, sergio
 
 SPEC = {"dt": 0.01, "sampling_state": 15, "safety_steps": 10}
 

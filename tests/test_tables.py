@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activa import evaluate, tables
+from activa.eval import scoring
+from activa.report import tables
 
 ROWS = [{"key": "gauss2", "label": "Gauss 2"}, {"key": "beta_8", "label": "Beta_8"}, {"key": "ood", "label": "OOD"}]
 
@@ -18,7 +19,7 @@ def fixture_metrics(path, method, family, values):
     frame = pd.DataFrame({"scm": np.arange(n, dtype=np.int32), "regime": np.ones(n, np.int16),
                           "target": np.zeros(n, np.int16), "value_index": np.zeros(n, np.int16),
                           **{k: np.asarray(v, float) for k, v in values.items()}})
-    evaluate.write_metrics(path, frame, {"method": method, "family": family})
+    scoring.write_metrics(path, frame, {"method": method, "family": family})
     return path
 
 

@@ -6,7 +6,7 @@ rule baseline:
         "results/predictions/baseline/{family}.parquet",
     params:
         config_args=CONFIG_ARGS,
-        baseline=config["baseline"],
+        reads=lambda wildcards: config_subset("seed", "baseline.ridge", f"families.{wildcards.family}"),
     log:
         "results/logs/baseline/{family}.log",
     benchmark:

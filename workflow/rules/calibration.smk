@@ -11,9 +11,13 @@ rule calibrate:
         ),
     params:
         config_args=CONFIG_ARGS,
-        families={f: config["families"][f] for f in config["calibration"]["families"]},
-        calibration=config["calibration"],
-        baseline=config["baseline"],
+        reads=config_subset(
+            "seed",
+            "baseline.ridge",
+            "metrics",
+            "calibration",
+            *(f"families.{f}" for f in config["calibration"]["families"]),
+        ),
     log:
         "results/logs/calibration/metric_conventions.log",
     benchmark:

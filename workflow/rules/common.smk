@@ -31,7 +31,7 @@ LATENTS_TABLE = multiext("results/tables/latents", ".csv", ".md", ".tex")
 # ACTIVA: the variants trained in this run. The v2 variant that tests a family gives Table 1's methods
 # activa / activa_1latent on it; a v1 variant's predictions are the method named after the variant.
 ACTIVA = config["activa"]
-ACTIVA_METHODS = ["activa", "activa_1latent"]  # config n_latents (v2 text: 50), and 1 (v2 Table 1 caption)
+ACTIVA_METHODS = list(ACTIVA["inference"]["methods"])  # activa (v2 text: 50 latents), activa_1latent (1)
 ACTIVA_MODEL_OF = {}
 VARIANT_METHODS = {}  # v1 variant -> the families it predicts
 for _variant in ACTIVA["train"]:
@@ -63,6 +63,30 @@ wildcard_constraints:
     split="train|test",
     method="|".join(["baseline", *ACTIVA_METHODS, *VARIANT_METHODS]),
     variant="|".join(ACTIVA["variants"]),
+
+
+def config_subset(*paths):
+    """The part of the config at the dotted key paths, as a nested dict: a rule's `reads` param.
+
+    It must equal what the rule's stage reads (the `reads` of its entry in activa/cli.py STAGES, which is all
+    the stage receives); tests/test_workflow.py checks every rule.
+    """
+    subset = {}
+    for path in paths:
+        value = config
+        for key in path.split("."):
+            value = value[key]
+        *parents, last = path.split(".")
+        node = subset
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return subset
+
+
+def n_latents_of(wildcards):
+    """Latents per query of predictions results/predictions/{method}/{family}.parquet (activa.inference)."""
+    return ACTIVA["inference"]["methods"].get(wildcards.method, ACTIVA["inference"]["variant_methods"])
 
 
 def model_of(wildcards):

@@ -14,6 +14,9 @@ rule effects:
         multiext("results/effects/{family}", ".csv", ".no_edge.csv"),
     params:
         config_args=CONFIG_ARGS,
+        reads=lambda wildcards: config_subset(
+            f"families.{wildcards.family}.generator", f"families.{wildcards.family}.label"
+        ),
     log:
         "results/logs/effects/{family}.log",
     threads: 1

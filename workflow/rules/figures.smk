@@ -15,6 +15,9 @@ rule summary_figures:
         family="|".join(LINEAR_FAMILIES),
     params:
         config_args=CONFIG_ARGS,
+        reads=lambda wildcards: config_subset(
+            f"families.{wildcards.family}.generator", f"families.{wildcards.family}.label"
+        ),
     log:
         "results/logs/figures/summary_{family}.log",
     threads: 1
@@ -53,6 +56,9 @@ rule scatter_figures:
         family="|".join(BIVARIATE_FAMILIES) or "(?!)",
     params:
         config_args=CONFIG_ARGS,
+        reads=lambda wildcards: config_subset(
+            f"families.{wildcards.family}.generator", f"families.{wildcards.family}.label"
+        ),
     log:
         "results/logs/figures/scatter_{family}.log",
     threads: 1

@@ -7,7 +7,7 @@ rule metrics:
         "results/metrics/{method}/{family}.parquet",
     params:
         config_args=CONFIG_ARGS,
-        conventions=config["metrics"],
+        reads=config_subset("seed", "metrics"),
     log:
         "results/logs/metrics/{method}_{family}.log",
     benchmark:

@@ -1,8 +1,8 @@
 rule predict:
     """ACTIVA's predicted samples for every interventional regime of a family's test split.
 
-    method activa draws activa.inference.n_latents latents from the v2 prior per query (v2 text: 50),
-    activa_1latent draws one (v2 Table 1 caption); a v1 variant's name draws n_latents from its encoder.
+    Latents per query: activa.inference.methods for the v2 model's methods (activa: 50 in the v2 text;
+    activa_1latent: 1, the v2 Table 1 caption), activa.inference.variant_methods for a v1 variant's own.
     """
     input:
         model=model_of,
@@ -14,7 +14,10 @@ rule predict:
         family="|".join(PREDICTED_FAMILIES) or "(?!)",
     params:
         config_args=CONFIG_ARGS,
-        inference=ACTIVA["inference"],
+        reads=lambda wildcards: config_subset(
+            "seed", f"families.{wildcards.family}", "activa.inference.batch_size"
+        ),
+        n_latents=n_latents_of,
     log:
         "results/logs/predict/{method}_{family}.log",
     benchmark:
@@ -28,4 +31,4 @@ rule predict:
         "../../envs/activa.yaml"
     shell:
         "python -m activa predict {params.config_args} --method {wildcards.method} --model {input.model} "
-        "--family {wildcards.family} --data {input.data} --out {output} 2> {log}"
+        "--family {wildcards.family} --data {input.data} --n-latents {params.n_latents} --out {output} 2> {log}"

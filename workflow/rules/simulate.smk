@@ -4,7 +4,7 @@ rule networks:
         NETWORK_FILES,
     params:
         config_args=CONFIG_ARGS,
-        grn=config["grn"],
+        reads=config_subset("grn.local_dir"),
     log:
         "results/logs/simulate/networks.log",
     threads: 1
@@ -26,8 +26,7 @@ rule simulate:
         scms="results/data/{family}/{split}.scms.parquet",
     params:
         config_args=CONFIG_ARGS,
-        family_config=lambda wildcards: config["families"][wildcards.family],
-        seed=config["seed"],
+        reads=lambda wildcards: config_subset("seed", f"families.{wildcards.family}"),
         networks=lambda wildcards: "--networks resources/grn" if wildcards.family in SERGIO_FAMILIES else "",
     log:
         "results/logs/simulate/{family}_{split}.log",

@@ -18,7 +18,7 @@ rule table1:
         ),
     params:
         config_args=CONFIG_ARGS,
-        rows=config["table1"]["rows"],
+        reads=config_subset("table1.rows"),
     log:
         "results/logs/tables/table1.log",
     threads: 1
@@ -33,7 +33,7 @@ rule table1:
 
 
 rule latents_table:
-    """ACTIVA with activa.inference.n_latents prior latents per query against one latent."""
+    """ACTIVA with each number of latents per query of activa.inference.methods (v2: 50 against 1)."""
     input:
         expand(
             "results/metrics/{method}/{family}.parquet",
@@ -49,8 +49,7 @@ rule latents_table:
         ),
     params:
         config_args=CONFIG_ARGS,
-        rows=config["table1"]["rows"],
-        n_latents=ACTIVA["inference"]["n_latents"],
+        reads=config_subset("table1.rows", "activa.inference.methods"),
     log:
         "results/logs/tables/latents.log",
     threads: 1
@@ -80,6 +79,7 @@ rule paper_comparison:
         "results/tables/paper_comparison.csv",
     params:
         config_args=CONFIG_ARGS,
+        reads=config_subset("families", "activa.train", "activa.variants", "table1.rows"),
     log:
         "results/logs/tables/paper_comparison.log",
     threads: 1
@@ -109,7 +109,7 @@ rule v1_table:
         name="|".join(config["v1_tables"]),
     params:
         config_args=CONFIG_ARGS,
-        spec=lambda wildcards: config["v1_tables"][wildcards.name],
+        reads=lambda wildcards: config_subset(f"v1_tables.{wildcards.name}"),
     log:
         "results/logs/tables/{name}.log",
     threads: 1
@@ -138,6 +138,7 @@ rule training_cost:
         "results/tables/training_cost.csv",
     params:
         config_args=CONFIG_ARGS,
+        reads=config_subset("families"),
     log:
         "results/logs/tables/training_cost.log",
     threads: 1

@@ -19,9 +19,15 @@ rule train:
         figure_pdf="results/figures/loss_{variant}.pdf",
     params:
         config_args=CONFIG_ARGS,
+        reads=lambda wildcards: config_subset(
+            f"activa.variants.{wildcards.variant}",
+            *(f"activa.training.{key}" for key in ("grad_clip_norm", "steps_per_call", "checkpoint_every")),
+            *(
+                f"families.{ACTIVA['variants'][wildcards.variant]['train_on']}.{key}"
+                for key in ("n_vars", "intervention_values")
+            ),
+        ),
         checkpoint="results/checkpoints/{variant}.msgpack",
-        variant=lambda wildcards: ACTIVA["variants"][wildcards.variant],
-        training=ACTIVA["training"],
     log:
         "results/logs/train/{variant}.log",
     benchmark:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jax
+import numpy as np
 from flax import serialization
 
-from activa.data import atomic_path
+from activa.data.format import DataError, atomic_path
 
 FORMAT = "activa-checkpoint-1"
 
@@ -35,3 +37,11 @@ def load(path: str | Path, template: dict | None = None) -> tuple[dict, dict]:
     meta = json.loads(payload["meta"])
     tree = payload["tree"] if template is None else serialization.from_state_dict(template, payload["tree"])
     return tree, meta
+
+
+def read_trained(path: str | Path) -> tuple[dict, int]:
+    """(metadata, number of parameters) of a trained-model file; ``DataError`` if it is not one."""
+    tree, meta = load(path)
+    if "train_config" not in meta or "variant" not in meta:
+        raise DataError(f"{path}: not a trained-model file (no train_config/variant in its metadata)")
+    return meta, int(sum(np.size(x) for x in jax.tree.leaves(tree["params"])))

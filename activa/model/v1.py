@@ -26,8 +26,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from activa.mixture import diagonal_logpdf, mixture_logpdf, uniform_diagonal_mixture_logpdf
-from activa.model import MLP, Decoder, EmbeddingNetwork, augment, intervention_representation
+from activa.model.mixture import diagonal_logpdf, mixture_logpdf, uniform_diagonal_mixture_logpdf
+from activa.model.v2 import MLP, Decoder, EmbeddingNetwork, augment, intervention_representation
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class ModelV1Config:
     pseudo_inputs: int = 50  # P, VAMP prior components
     pseudo_samples: int = 20  # N_p, samples per pseudo-input
     cov_eps: float = 5e-5
+    n_latents: int = 50  # latents per query when a prediction does not say (as v2 section 6.1; v1 gives none)
 
     def to_dict(self) -> dict:
         return asdict(self)

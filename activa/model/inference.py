@@ -3,7 +3,7 @@ decoded mixtures (L * c components, weights w_c / L) and sample from it.
 
 v2 (section 6.1) draws the latents from the prior p(z | D, do); L = 50 in its text, 1 in its Table 1 caption.
 v1 (Figure 1) draws them from the encoder q(z | D, do). L is a config value; the model's ``sample_latents``
-decides where the latents come from.
+decides where the latents come from. ``predict_split`` answers every interventional query of a dataset file.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
-from activa.mixture import sample_mixture
+from activa.data.format import Samples
+from activa.data.scm import seed_sequence
+from activa.model.mixture import sample_mixture
 
 
 @partial(jax.jit, static_argnames=("model", "n_latents", "n_samples"))
@@ -57,3 +59,25 @@ def predict_queries(params, model, obs: np.ndarray, target: np.ndarray, value_in
                                    jnp.asarray(take(value_index)), jax.random.fold_in(base, b), n_latents, n_samples)
         out[start:stop] = np.asarray(samples)[: stop - start]
     return out
+
+
+def predict_seed(seed: int, method: str, family: str) -> int:
+    """The prediction seed of one (method, family): from ``seed_sequence(seed, "predict", method, family)``."""
+    return int(seed_sequence(seed, "predict", method, family).generate_state(1)[0] % 2**31)
+
+
+def predict_split(params, model, truth: Samples, *, n_latents: int, seed: int, batch_size: int,
+                  progress: bool = False) -> Samples:
+    """Predicted Samples [S, R', N, d] for every interventional regime of every SCM of ``truth``.
+
+    Each query is (the SCM's N observational samples, target, value index); its prediction has N samples.
+    """
+    S, _, N, d = truth.samples.shape
+    regimes = truth.interventional
+    obs = np.repeat(truth.samples[:, np.flatnonzero(truth.target < 0)[0]], len(regimes), axis=0)
+    target = np.tile(truth.target[regimes], S).astype(np.int32)
+    value_index = np.tile(truth.value_index[regimes], S).astype(np.int32)
+    samples = predict_queries(params, model, obs, target, value_index, n_latents=n_latents, n_samples=N, seed=seed,
+                              batch_size=batch_size, progress=progress)
+    return Samples(samples.reshape(S, len(regimes), N, d), truth.target[regimes], truth.value_index[regimes],
+                   truth.value[regimes], truth.scm, truth.regime[regimes])

@@ -16,8 +16,10 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from activa import metrics
-from activa.evaluate import wsd_transform
+from activa import config as cfg
+from activa.data.simulate import simulate_split
+from activa.eval import baseline, metrics
+from activa.eval.scoring import pair_arrays, score_arrays, wsd_transform
 
 PINNED_FACTOR = 1.5
 
@@ -66,6 +68,52 @@ def candidate_scores(x: np.ndarray, y: np.ndarray, chunk_size: int, progress: bo
     out["wsd:w1_coord_sum"], out["wsd:w1_coord_mean"] = w1.sum(axis=1), w1.mean(axis=1)
     out["erg:energy_scipy_coord_sum"], out["erg:energy_scipy_coord_mean"] = energy.sum(axis=1), energy.mean(axis=1)
     return out
+
+
+def baseline_pairs(config: dict, family: str, jitter_std: float | None = None, progress: bool = True):
+    """Ground truth and baseline samples of a family's test split, simulated and predicted as the pipeline
+    does (same seeds), aligned pair by pair: x [P, N, d], y [P, N, d]."""
+    _, truth = simulate_split(config, family, "test", jitter_std=jitter_std, progress=progress)
+    x, y, _ = pair_arrays(truth, baseline.predict_samples(config, truth, family, "test"))
+    return x, y
+
+
+def calibrate(config: dict, published: dict, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Every candidate convention and jitter reading against the published baseline, and the generator variants.
+
+    published: ``v2_table1`` of paper_values.yaml (its ``rows`` hold each family's baseline values). Reads the
+    config's ``seed``, ``baseline``, ``metrics``, ``calibration`` and the calibrated ``families``. Returns
+    (candidates: one row per jitter, family, metric and candidate; sensitivity: one row per generator
+    variant, family and metric; the Markdown report).
+    """
+    calib = config["calibration"]
+    families = calib["families"]
+    jitters = {cfg.family(config, f)["jitter_std"] for f in families}
+    if len(jitters) != 1:
+        raise cfg.ConfigError("calibration.families: the calibrated families must share one jitter_std")
+    records = []
+    for jitter in calib["jitter_std_candidates"]:
+        for family in families:
+            x, y = baseline_pairs(config, family, jitter, progress)
+            for name, values in candidate_scores(x, y, config["metrics"]["chunk_size"], progress).items():
+                metric, candidate = name.split(":")
+                records.append({"jitter_std": jitter, "family": family, "metric": metric, "candidate": candidate,
+                                "ours": float(np.mean(values))})
+    frame = compare(pd.DataFrame.from_records(records), published["rows"])
+    sensitivity = []
+    for variant, overrides in calib["generator_variants"].items():
+        varied = cfg.deep_merge(config, {"families": {f: overrides for f in families}})
+        for family in families:
+            x, y = baseline_pairs(varied, family, progress=progress)
+            scores = score_arrays(x, y, config["metrics"], seed=0, progress=progress, include=("mmd", "wsd", "erg"))
+            sensitivity += [{"variant": variant, "family": family, "metric": m, "candidate": "configured",
+                             "jitter_std": varied["families"][family]["jitter_std"], "ours": float(np.mean(scores[m]))}
+                            for m in ("mmd", "wsd", "erg")]
+    sensitivity = compare(pd.DataFrame.from_records(sensitivity), published["rows"]) if sensitivity else pd.DataFrame()
+    labels = {f: config["families"][f]["label"] for f in families}
+    text = report(frame, sensitivity, families, labels, configured_names(config["metrics"]), jitters.pop(),
+                  published["source"])
+    return frame, sensitivity, text
 
 
 def configured_names(metrics_config: dict) -> dict[str, str]:

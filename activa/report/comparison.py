@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from activa.tables import METRICS
+from activa.report.tables import METRICS
 
 COLUMNS = ["table", "row", "method", "metric", "published", "ours", "difference", "ratio", "note"]
 
@@ -91,6 +91,21 @@ def compare_v1(published: dict, ours: dict[str, pd.DataFrame], config: dict) -> 
                             "published": pub, "ours": mine, "difference": mine - pub,
                             "ratio": mine / pub if pub else math.nan, "note": "; ".join(notes)})
     return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
+def compare(table1: pd.DataFrame, v1_tables: dict[str, pd.DataFrame], facts: dict, config: dict):
+    """Every published cell (v2 Table 1; v1 Tables 1, 2, 3, 6 where ``facts`` has them) next to ours.
+
+    table1: our ``table1.csv``; v1_tables: our v1-layout tables by name; facts: paper_values.yaml. Returns
+    (the frame with ``COLUMNS``, its Markdown).
+    """
+    frame = compare_table1(table1, facts["v2_table1"], facts["v2_settings"]["rows"], config)
+    sources = facts["v2_table1"]["source"]
+    if "v1_tables" in facts:
+        frame = pd.concat([frame, compare_v1(facts["v1_tables"], v1_tables, config)], ignore_index=True)
+        sources += "; " + facts["v1_tables"]["source"]
+    labels = {row["key"]: row["label"] for row in config["table1"]["rows"]}
+    return frame, to_markdown(frame, labels, sources)
 
 
 def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str:

@@ -1,4 +1,4 @@
-"""The two ACTIVA architectures by name: "v2" (activa.model, the main target) and "v1" (activa.model_v1).
+"""The two ACTIVA architectures by name: "v2" (activa.model.v2, the main target) and "v1" (activa.model.v1).
 
 A model file's metadata holds ``architecture`` and ``model_config``; ``from_meta`` rebuilds the module.
 Files written before v1 existed have no ``architecture`` and are v2.
@@ -6,8 +6,8 @@ Files written before v1 existed have no ``architecture`` and are v2.
 
 from __future__ import annotations
 
-from activa.model import ACTIVA, ModelConfig
-from activa.model_v1 import ActivaV1, ModelV1Config
+from activa.model.v1 import ActivaV1, ModelV1Config
+from activa.model.v2 import ACTIVA, ModelConfig
 
 ARCHITECTURES = {"v2": (ACTIVA, ModelConfig), "v1": (ActivaV1, ModelV1Config)}
 

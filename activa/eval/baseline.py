@@ -10,12 +10,16 @@ V_t = v exactly (no jitter):
 Regularisation: Sigma + ridge * (mean of diag(Sigma) + 1e-12) * I before conditioning, so a constant
 variable (a zero-variance gene, a duplicated column) never divides by zero; the conditional covariance is
 then factorised by an eigendecomposition with negative round-off eigenvalues clipped to 0, which never
-produces NaN. Vectorised over all SCMs and regimes.
+produces NaN. Vectorised over all SCMs and regimes. Random stream: ``seed_sequence(config seed, "baseline",
+family, split)``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from activa.data.format import Samples
+from activa.data.scm import seed_sequence
 
 
 def fit_gaussian(observational: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
@@ -61,3 +65,17 @@ def predict(observational: np.ndarray, target: np.ndarray, value: np.ndarray, n_
     samples = sample_gaussian(rng, cond_mean, cond_cov, n_samples)
     samples[:, np.arange(len(target)), :, target] = value[:, None, None]
     return samples
+
+
+def predict_samples(config: dict, truth: Samples, family: str, split: str) -> Samples:
+    """The baseline's Samples [S, R', N, d] for every interventional regime of ``truth`` (a family's split).
+
+    Reads ``seed`` and ``baseline.ridge`` of the config.
+    """
+    rng = np.random.Generator(np.random.PCG64(seed_sequence(config["seed"], "baseline", family, split)))
+    regimes = truth.interventional
+    observational = truth.samples[:, np.flatnonzero(truth.target < 0)[0]]
+    samples = predict(observational, truth.target[regimes], truth.value[regimes], truth.samples.shape[2], rng,
+                      config["baseline"]["ridge"])
+    return Samples(samples.astype(np.float32), truth.target[regimes], truth.value_index[regimes], truth.value[regimes],
+                   truth.scm, truth.regime[regimes])

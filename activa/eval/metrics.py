@@ -62,7 +62,7 @@ with ground cost ``|a-b|^p``; returns ``(min cost)^(1/p)``, i.e. W_p (p=2 gives 
     floating-point rounding, so relabellings with mathematically equal statistics count as ties.
 
 ``score_pairs(conventions=...)`` computes any set of named metrics in one pass; the pipeline builds its
-specs from the config's ``metrics`` section (``activa.evaluate.conventions``). The single-metric functions above are thin wrappers around it.
+specs from the config's ``metrics`` section (``activa.eval.scoring.conventions``). The single-metric functions above are thin wrappers around it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Metric tables in three formats (CSV, Markdown, LaTeX): rows are datasets, column groups are methods.
 
 ``table1``: ACTIVA v2 Table 1 (rows Gauss 2 ... OOD; MMD/WSD/ERG for ACTIVA and the baseline).
-``latents``: ACTIVA predicting with ``activa.inference.n_latents`` prior latents (v2 text: 50) against one
-latent (v2 Table 1's caption), the two readings of the paper.
+``latents``: ACTIVA predicting with each number of latents of ``activa.inference.methods`` (v2 text: 50
+prior latents; v2 Table 1's caption: one), the two readings of the paper.
 
 A cell is the mean of the metric over all (test SCM, interventional regime) pairs of that family. A cell
 whose metrics file does not exist yet (a model not trained, a dataset not simulated) is left empty in the
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from activa.data import write_text
-from activa.evaluate import read_metrics
+from activa.data.format import DataError, write_text
+from activa.eval.scoring import read_metrics
 
 METHODS = (("activa", "ACTIVA"), ("baseline", "Baseline"))
 METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 1), ("erg", "ERG", 1))
@@ -31,9 +31,24 @@ def methods_of(name: str, config: dict) -> Methods:
     if name == "table1":
         return METHODS
     if name == "latents":
-        n = config["activa"]["inference"]["n_latents"]
-        return (("activa", f"ACTIVA, {n} latents"), ("activa_1latent", "ACTIVA, 1 latent"))
+        methods = config["activa"]["inference"]["methods"]
+        return tuple((method, f"ACTIVA, {n} latent{'s' if n != 1 else ''}") for method, n in methods.items())
     raise ValueError(f"unknown table '{name}', expected table1 or latents")
+
+
+def metric_files(paths: list[str | Path], allowed: set[str], name: str) -> dict[tuple[str, str], Path]:
+    """(method, family) -> metrics file, from each file's metadata; a method outside ``allowed`` is an error."""
+    files = {}
+    for path in paths:
+        meta = read_metrics(path)[1]
+        key = (meta.get("method"), meta.get("family"))
+        if None in key:
+            raise DataError(f"{path}: metadata lacks 'method' or 'family'")
+        if key[0] not in allowed:
+            raise DataError(f"{path}: method '{key[0]}' is not a column of table {name} "
+                            f"(expected {', '.join(sorted(allowed))})")
+        files[key] = Path(path)
+    return files
 
 
 def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], methods: Methods = METHODS) -> pd.DataFrame:

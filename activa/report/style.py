@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from activa.data import atomic_path  # noqa: E402
+from activa.data.format import atomic_path  # noqa: E402
 
 COLUMN_IN = 3.3  # one column of a two-column paper, inches
 PAGE_IN = 6.8  # full text width, inches

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -90,6 +91,19 @@ def write_text(path: str | Path, text: str) -> None:
     """Write a text file atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame) -> None:
+    """Write a table as CSV atomically (no index; floats to 6 significant digits)."""
+    write_text(path, frame.to_csv(index=False, float_format="%.6g"))
+
+
+def read_csv(path: str | Path, what: str) -> pd.DataFrame:
+    """Read a CSV table; ``DataError`` naming the file and ``what`` it should be if it cannot."""
+    try:
+        return pd.read_csv(path)
+    except (FileNotFoundError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: not a readable {what}: {exc}") from None
 
 
 def _tensor(array: np.ndarray, dtype) -> pa.Array:
@@ -241,6 +255,17 @@ def read_samples(path: str | Path) -> Samples:
     return Samples(samples, layout["target"][0], layout["value_index"][0], value,
                    scms.astype(np.int32), layout["regime"][0], meta)
 
+
+
+def read_predictions(paths: list[str | Path]) -> dict[str, Samples]:
+    """Predictions files by method (from each file's metadata), in the order given."""
+    preds = {}
+    for path in paths:
+        pred = read_samples(path)
+        if pred.meta.get("method") is None:
+            raise DataError(f"{path}: metadata lacks 'method'")
+        preds[pred.meta["method"]] = pred
+    return preds
 
 @dataclass
 class SCMTable:

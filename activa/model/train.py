@@ -10,7 +10,7 @@ function of (data, config, seed) and a resumed run continues exactly where the k
 Loss per dataset: -log p(V_int | z) summed over its N samples (v2) or averaged over them (v1 eq. 10; the
 model's ``RECON_SUM_OVER_SAMPLES``) plus beta * KL(q || prior), the KL estimated by one reparameterised sample
 z ~ q: log q(z) - log p(z) (the KL between a Gaussian and a Gaussian mixture, v2's prior or v1's VAMP prior,
-has no closed form). Averaged over the batch. The model is either architecture (``activa.architectures``).
+has no closed form). Averaged over the batch. The model is either architecture (``activa.model.architectures``).
 Optimiser: global-norm clipping (ours, ``grad_clip_norm``; the papers do not clip) then Nadam. Non-finite
 gradient entries are set to 0 before the update and counted in the log, as the papers zero them.
 
@@ -31,12 +31,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from flax import serialization
 import pandas as pd
+from flax import serialization
 from tqdm import tqdm
 
-from activa import architectures, checkpoint
-from activa.data import Samples
+from activa.data.format import Samples
+from activa.model import architectures, checkpoint
 
 LOG_COLUMNS = ("step", "loss", "recon", "kl", "grad_norm", "nonfinite", "steps_per_s")
 INIT_STREAM = 2**31 - 1  # fold_in index of the initialisation key; steps use 0, 1, 2, ...

@@ -19,8 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from activa import __version__, metrics
-from activa.data import META_KEY, DataError, Samples, atomic_path
+from activa import __version__
+from activa.data.format import META_KEY, DataError, Samples, atomic_path
+from activa.data.scm import seed_sequence
+from activa.eval import metrics
 
 METRIC_COLUMNS = ("mmd", "wsd", "erg", "p_value")
 METRICS_SCHEMA = pa.schema([
@@ -40,6 +42,11 @@ def conventions(metrics_config: dict) -> dict:
         "erg": {"metric": "energy", **metrics_config["erg"]},
         "p_value": {"metric": "energy_test", **metrics_config["p_value"]},
     }
+
+
+def metrics_seed(seed: int, family: str, method: str) -> int:
+    """The permutation test's seed for one metrics file: from ``seed_sequence(seed, "metrics", family, method)``."""
+    return int(seed_sequence(seed, "metrics", family, method).generate_state(1)[0])
 
 
 def wsd_transform(w: np.ndarray, p: int, power: bool, mass: str, n_samples: int) -> np.ndarray:

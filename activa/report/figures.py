@@ -7,6 +7,7 @@
 - ``metric_distributions``: the per-pair distributions (ECDFs) of MMD, WSD and ERG, one line per method.
 - ``mean_calibration``: predicted against closed-form interventional means of the non-target variables,
   descendants and non-descendants of the target apart.
+- ``loss_curve``: a training run's loss, reconstruction NLL and KL against the step.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from activa import effects
-from activa.data import SCMTable, Samples
-from activa.style import (COLUMN_IN, METHOD_COLOURS, METHOD_LABELS, OKABE_ITO, PAGE_IN, REGIME_COLOURS,
-                          paper_style, save)
+from activa.data.format import Samples, SCMTable
+from activa.eval import effects
+from activa.report.style import (COLUMN_IN, METHOD_COLOURS, METHOD_LABELS, OKABE_ITO, PAGE_IN, REGIME_COLOURS,
+                                 paper_style, save)
 
 EDGE_KINDS = ("X→Y", "Y→X", "no edge")
 
@@ -234,3 +235,19 @@ def family_figures(kind: str, scms: SCMTable, truth: Samples, preds: dict[str, S
         text = interventional_scatter(truth, preds, scms, rows, paths(name), title=label)
         captions += [f"## {family}_{name}", "", text, ""]
     return "\n".join(captions)
+
+
+def loss_curve(log: pd.DataFrame, paths: list[Path], title: str) -> None:
+    """Training loss, per-sample reconstruction NLL and KL against the step, smoothed over 1% of the run."""
+    window = max(1, len(log) // 100)
+    with paper_style():
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 3, figsize=(PAGE_IN, 2.0), constrained_layout=True)
+        for ax, column, label in zip(axes, ("loss", "recon", "kl"), ("loss", "NLL per sample", "KL(q || prior)")):
+            ax.plot(log["step"], log[column], color="0.8", lw=0.5)
+            ax.plot(log["step"], log[column].rolling(window, min_periods=1).mean(), color=OKABE_ITO["blue"], lw=1.2)
+            ax.set_xlabel("step")
+            ax.set_title(label)
+        fig.suptitle(title)
+        save(fig, paths, dpi=150)

@@ -30,7 +30,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from activa.mixture import isotropic_logpdf, isotropic_mixture_logpdf, mixture_logpdf, sample_isotropic_mixture
+from activa.model.mixture import isotropic_logpdf, isotropic_mixture_logpdf, mixture_logpdf, sample_isotropic_mixture
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class ModelConfig:
     prior_variance: float = 0.1
     posterior_variance: float = 0.1
     cov_eps: float = 5e-5
+    n_latents: int = 50  # latents per query when a prediction does not say (v2 section 6.1: 50)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -193,7 +194,7 @@ class ACTIVA(nn.Module):
         z = mu + jnp.sqrt(self.cfg.posterior_variance) * jax.random.normal(self.make_rng("latent"), mu.shape)
         return {"prior_logits": logits, "prior_means": prior_means, "mu": mu, "z": z, "decoded": self.decode(z, train)}
 
-    # The interface the training loop and inference use (shared with activa.model_v1.ActivaV1).
+    # The interface the training loop and inference use (shared with activa.model.v1.ActivaV1).
     RECON_SUM_OVER_SAMPLES = True  # the loss sums -log p over a dataset's N samples
 
     def loss_terms(self, obs: jax.Array, intv: jax.Array, target: jax.Array, value_index: jax.Array,

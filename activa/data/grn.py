@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from activa.data import DataError, atomic_path
+from activa.data.format import DataError, atomic_path
 
 WHEEL = "avici==1.0.7"
 WHEEL_SHA256 = "c0b0467c2be98a64c675783e3adf4d77b0242ba53991f6a9b9f78e41821c2972"
@@ -42,6 +42,11 @@ NETWORK_FILES = {
     "yeast": ("yeast_transcriptional_network_Balaji2006.tsv",
               "1d0f592441b5b35b37c90613f72669d6c22754994188cdb4ac7df69c049d7c3d"),
 }
+
+
+def network_paths(directory: str | Path) -> dict[str, Path]:
+    """Network name -> its TSV in ``directory`` (where stage ``networks`` wrote them), for ``sergio.simulate``."""
+    return {name: Path(directory) / filename for name, (filename, _) in NETWORK_FILES.items()}
 
 
 def sha256(path: str | Path) -> str:

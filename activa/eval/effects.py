@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from activa.data import DataError, SCMTable, Samples
-from activa.scm import LinearSCMs, Regimes, interventional_moments
+from activa.data.format import DataError, Samples, SCMTable
+from activa.data.scm import LinearSCMs, Regimes, interventional_moments
 
 TRUTH = "truth samples"
 

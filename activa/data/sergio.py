@@ -25,11 +25,11 @@ Model (per simulation: hill coefficient n, decay lambda and noise q are scalars 
 
 Parameters as the reference samples them: k = |U(k_range)| per (regulator, target) with the sign + with
 probability p_r ~ Beta(sign_beta) drawn per regulator; b ~ U(b_range) per (gene, cell type); n, lambda, q
-uniformly from ``hill_values``, ``decay_values``, ``noise_values``. Graphs: ``activa.grn`` modules of the
+uniformly from ``hill_values``, ``decay_values``, ``noise_values``. Graphs: ``activa.data.grn`` modules of the
 networks listed in ``networks``, one network chosen uniformly per simulation. No technical noise (the papers
 do not state any); ``n_cell_types`` (default 1) is a config value.
 
-Seeding: as ``activa.scm.simulate``: blocks of ``BLOCK`` simulations, each from its own child SeedSequence
+Seeding: as ``activa.data.scm.simulate``: blocks of ``BLOCK`` simulations, each from its own child SeedSequence
 (graphs, parameters, then dynamics), so results do not depend on scheduling.
 """
 
@@ -40,8 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
-from activa import grn
-from activa.scm import Regimes
+from activa.data import grn
+from activa.data.scm import Regimes
 
 BLOCK = 256
 

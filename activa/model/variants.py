@@ -1,0 +1,39 @@
+"""A configured ACTIVA variant (``activa.variants.<name>``): its model and training settings.
+
+The v2 variants follow v2 Table 3, the v1 ones v1 Table 5 (see ``config/config.yaml``). |I|, the number of
+intervention values, comes from the training family; a v1 model's pseudo-inputs get that family's n_vars.
+"""
+
+from __future__ import annotations
+
+from activa import config as cfg
+from activa.model.train import TrainConfig
+from activa.model.v1 import ModelV1Config
+from activa.model.v2 import ModelConfig
+
+TRAINING_KEYS = ("grad_clip_norm", "steps_per_call", "checkpoint_every")  # of activa.training, read here
+
+
+def variant_configs(config: dict, variant: str):
+    """(ModelConfig or ModelV1Config, TrainConfig, the variant's config spec) of an ACTIVA variant.
+
+    Reads ``activa.variants.<variant>``, the ``TRAINING_KEYS`` of ``activa.training`` and the training
+    family's ``n_vars`` and ``intervention_values``.
+    """
+    variants = config["activa"]["variants"]
+    if variant not in variants:
+        raise cfg.ConfigError(f"config key 'activa.variants.{variant}' not found; configured: {', '.join(variants)}")
+    spec = variants[variant]
+    family = cfg.family(config, spec["train_on"])
+    common = dict(n_values=len(family["intervention_values"]), heads=spec["heads"], K=spec["K"], e=spec["e"],
+                  h=spec["h"], c=spec["c"], L=spec["L"], latent=spec["latent"], dropout=spec["dropout"])
+    if spec["architecture"] == "v1":
+        model_cfg = ModelV1Config(**common, n_vars=family["n_vars"], pseudo_inputs=spec["pseudo_inputs"],
+                                  pseudo_samples=spec["pseudo_samples"])
+    else:
+        model_cfg = ModelConfig(**common, k=spec["k"])
+    training = config["activa"]["training"]
+    train_cfg = TrainConfig(batch_size=spec["batch_size"], epochs=spec["epochs"], lr=spec["lr"], beta=spec["beta"],
+                            seed=spec["seed"], regimes=spec["regimes"],
+                            **{key: training[key] for key in TRAINING_KEYS})
+    return model_cfg, train_cfg, spec

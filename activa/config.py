@@ -104,7 +104,4 @@ def subset(config: dict, paths: Iterable[str]) -> dict:
 
 def family(config: dict, name: str) -> dict:
     """The configuration of dataset family ``name``; ``ConfigError`` if it is not configured."""
-    families = config["families"]
-    if name not in families:
-        raise ConfigError(f"config key 'families.{name}' not found; configured: {', '.join(sorted(families))}")
-    return families[name]
+    return lookup(config, f"families.{name}")

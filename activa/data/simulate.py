@@ -27,11 +27,9 @@ def simulate_split(config: dict, family: str, split: str, jitter_std: float | No
     a progress bar on stderr.
     """
     spec = dict(cfg.family(config, family))
-    if split not in spec["splits"]:
-        raise cfg.ConfigError(f"config key 'families.{family}.splits.{split}' not found")
+    n_scm = cfg.lookup(config, f"families.{family}.splits.{split}")
     if jitter_std is not None:
         spec["jitter_std"] = jitter_std
-    n_scm = spec["splits"][split]
     seed = scm.seed_sequence(config["seed"], "simulate", family, split)
     with tqdm(total=n_scm, desc=f"simulate {family}/{split}", unit="scm", file=sys.stderr, disable=not progress,
               mininterval=1.0) as bar:

@@ -20,10 +20,7 @@ def variant_configs(config: dict, variant: str):
     Reads ``activa.variants.<variant>``, the ``TRAINING_KEYS`` of ``activa.training`` and the training
     family's ``n_vars`` and ``intervention_values``.
     """
-    variants = config["activa"]["variants"]
-    if variant not in variants:
-        raise cfg.ConfigError(f"config key 'activa.variants.{variant}' not found; configured: {', '.join(variants)}")
-    spec = variants[variant]
+    spec = cfg.lookup(config, f"activa.variants.{variant}")
     family = cfg.family(config, spec["train_on"])
     common = dict(n_values=len(family["intervention_values"]), heads=spec["heads"], K=spec["K"], e=spec["e"],
                   h=spec["h"], c=spec["c"], L=spec["L"], latent=spec["latent"], dropout=spec["dropout"])

@@ -191,7 +191,8 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
         "architecture": spec["architecture"], "model_config": model_cfg.to_dict(),
         "train_config": dataclasses.asdict(train_cfg), "variant": variant, "family": spec["train_on"],
         "intervention_values": samples.meta["intervention_values"],
-        "steps": int(log["step"].iloc[-1]) if len(log) else 0, "activa_version": samples.meta.get("activa_version")})
+        "steps": int(log["step"].iloc[-1]) if len(log) else 0, "activa_version": samples.meta.get("activa_version"),
+        "written_by": model_file.environment()})
     Path(checkpoint).unlink(missing_ok=True)
 
 

@@ -1,43 +1,135 @@
-"""Conda env files, pyproject and the rules agree; a second DAG run on the same results/ is refused."""
+"""The locks, the conda env files, pyproject and the rules agree; a second DAG run on the same results/ is refused."""
 
+import importlib.util
 import re
 import subprocess
 import sys
 import time
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 import yaml
+from packaging.markers import Marker
+from packaging.requirements import Requirement
 
-CONDA_NAMES = {"matplotlib-base": "matplotlib"}
 NOT_IN_ENVS = {"snakemake"}  # the rules' envs run stages, not Snakemake itself
 
 
-def requirement(spec: str) -> tuple[str, str]:
-    """('numpy', '>=1.26') from 'numpy>=1.26' or 'numpy >=1.26' (extras dropped)."""
-    m = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*(.*?)\s*", spec)
-    name = CONDA_NAMES.get(m.group(1).lower(), m.group(1).lower())
-    return name, m.group(3).replace(" ", "").split(",")[0]
+@pytest.fixture(scope="module")
+def lockfile(root):
+    """requirements/check_installed.py, the lock reader and environment check that CI runs."""
+    spec = importlib.util.spec_from_file_location("check_installed", root / "requirements/check_installed.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def env_packages(path: Path) -> dict[str, str]:
-    env = yaml.safe_load(path.read_text())
-    out = {}
-    for dep in env["dependencies"]:
-        for spec in dep["pip"] if isinstance(dep, dict) else [dep]:
-            name, bound = requirement(spec)
-            if name not in ("python", "pip"):
-                out[name] = bound
-    return out
+def pyproject(root) -> dict:
+    return tomllib.loads((root / "pyproject.toml").read_text())["project"]
 
 
-def test_env_files_list_pyprojects_packages_with_the_same_bounds(root):
-    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
-    deps = dict(requirement(d) for d in project["dependencies"])
-    expected = {k: v for k, v in deps.items() if k not in NOT_IN_ENVS}
-    assert env_packages(root / "envs/activa.yaml") == expected
-    gpu = dict(requirement(d) for d in project["optional-dependencies"]["gpu"])
-    assert env_packages(root / "envs/activa-gpu.yaml") == {**expected, **gpu}
+def env_pins(path: Path) -> tuple[str, dict[str, list[tuple[str, str | None]]]]:
+    """(conda python spec, {name: [(version, marker)]}) of an env file whose packages are all pip pins."""
+    deps = yaml.safe_load(path.read_text())["dependencies"]
+    conda = [d for d in deps if isinstance(d, str)]
+    assert sorted(d.split()[0] for d in conda) == ["pip", "python"], f"{path}: only python and pip come from conda"
+    pins = {}
+    for line in next(d["pip"] for d in deps if isinstance(d, dict)):
+        name_version, _, marker = line.partition(";")
+        name, sep, version = name_version.strip().partition("==")
+        assert sep, f"{path}: {line!r} is not an exact pin"
+        pins.setdefault(name, []).append((version, marker.strip() or None))
+    return next(d for d in conda if d.startswith("python")), pins
+
+
+def closure(roots: list[str]) -> set[str]:
+    """Normalised names of ``roots`` and everything they require here, from the installed distributions' metadata."""
+    seen, todo = set(), [(Requirement(r), frozenset()) for r in roots]
+    while todo:
+        req, _ = todo.pop()
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        key = (name, frozenset(req.extras))
+        if key in seen:
+            continue
+        seen.add(key)
+        for spec in metadata.requires(req.name) or []:
+            sub = Requirement(spec)
+            if sub.marker is None or any(sub.marker.evaluate({"extra": e}) for e in [""] + sorted(req.extras)):
+                todo.append((sub, req.extras))
+    return {name for name, _ in seen}
+
+
+def test_the_locks_satisfy_every_pyproject_requirement(root, lockfile):
+    project = pyproject(root)
+    extras = project["optional-dependencies"]
+    for lock, specs in [("lock-cpu.txt", project["dependencies"] + extras["dev"] + extras["slurm"]),
+                        ("lock-gpu.txt", project["dependencies"] + extras["dev"] + extras["gpu"])]:
+        pins = lockfile.locked_here(lockfile.read_lock(root / "requirements" / lock))
+        for spec in specs:
+            req = Requirement(spec)
+            version = pins.get(lockfile.normalize(req.name))
+            assert version is not None, f"{lock}: {req.name} is not locked"
+            assert req.specifier.contains(version, prereleases=True), f"{lock}: {req.name}=={version} breaks {spec!r}"
+
+
+def test_the_gpu_lock_is_the_cpu_lock_plus_cuda_wheels(root, lockfile):
+    cpu = lockfile.read_lock(root / "requirements/lock-cpu.txt")
+    gpu = lockfile.read_lock(root / "requirements/lock-gpu.txt")
+    assert {k: gpu[k] for k in cpu} == cpu
+    assert all(re.match(r"(jax-cuda12-|nvidia-)", k) for k in gpu.keys() - cpu.keys()), sorted(gpu.keys() - cpu.keys())
+    assert gpu["jax-cuda12-plugin"][0][0] == gpu["jax-cuda12-pjrt"][0][0] == cpu["jax"][0][0] == cpu["jaxlib"][0][0]
+
+
+def test_every_lock_line_is_an_exact_pin_with_hashes(root):
+    for lock in ("lock-cpu.txt", "lock-gpu.txt"):
+        text = (root / "requirements" / lock).read_text()
+        assert text.startswith("# This file was autogenerated by uv via the following command:\n"
+                               "#    python requirements/refresh.py\n"), f"{lock}: header names its command"
+        blocks = re.split(r"\n(?=[a-z0-9])", text.split("\n", 2)[2])
+        assert len(blocks) > 50
+        for block in blocks:
+            assert "==" in block.split("\n")[0] and "--hash=sha256:" in block, f"{lock}: {block.splitlines()[0]}"
+        names = [re.match(r"[a-z0-9._-]+", block).group() for block in blocks]
+        assert len(names) == len(set(names)), f"{lock}: a package with two versions (one per Python or platform)"
+
+
+def test_env_files_pin_the_locks_versions_for_the_closure_of_the_rules_needs(root, lockfile):
+    project = pyproject(root)
+    runtime = [d for d in project["dependencies"] if Requirement(d).name not in NOT_IN_ENVS]
+    cpu_lock = lockfile.read_lock(root / "requirements/lock-cpu.txt")
+    gpu_lock = lockfile.read_lock(root / "requirements/lock-gpu.txt")
+    python, cpu = env_pins(root / "envs/activa.yaml")
+    gpu_python, gpu = env_pins(root / "envs/activa-gpu.yaml")
+    assert re.fullmatch(r"python =3\.\d+\.\d+", python) and gpu_python == python
+    assert all(cpu_lock[name] == forks for name, forks in cpu.items())
+    assert all(gpu_lock[name] == forks for name, forks in gpu.items())
+    here = {name for name, forks in cpu.items() if any(m is None or Marker(m).evaluate() for _, m in forks)}
+    assert here == closure(runtime) - NOT_IN_ENVS
+    assert gpu.keys() == cpu.keys() | (gpu_lock.keys() - cpu_lock.keys())
+
+
+def test_this_environment_has_every_locked_version(root, lockfile):
+    """The README's install command installs from the lock; CI also checks that nothing else is installed."""
+    locked = lockfile.locked_here(lockfile.read_lock(root / "requirements/lock-cpu.txt"))
+    have = lockfile.installed()
+    assert [d for d in lockfile.differences(locked, have) if "not in the lock" not in d] == []
+
+
+def test_the_environment_check_names_each_difference(lockfile, tmp_path):
+    assert lockfile.differences({"numpy": "2.4.6", "jax": "0.10.2", "flax": "0.12.8"},
+                                {"numpy": "2.4.6", "jax": "0.11.2", "ruff": "0.17.6"}) == [
+        "flax: locked at 0.12.8, not installed",
+        "jax: locked at 0.10.2, 0.11.2 installed",
+        "ruff: 0.17.6 installed, not in the lock"]
+    lock = tmp_path / "lock.txt"
+    lock.write_text("# header\nnumpy==2.4.6 \\\n    --hash=sha256:00\ncolorama==0.4.6 ; sys_platform == 'nope'\n"
+                    "jax>=0.4\n")
+    with pytest.raises(ValueError, match=r"lock.txt:5: expected 'name==version \[; marker\]', got 'jax>=0.4'"):
+        lockfile.read_lock(lock)
+    lock.write_text(lock.read_text().replace("jax>=0.4\n", ""))
+    assert lockfile.locked_here(lockfile.read_lock(lock)) == {"numpy": "2.4.6"}
 
 
 def test_every_rules_conda_env_exists(root):

@@ -103,3 +103,13 @@ def test_v1_layout_rows_means_p_and_bold(files, tmp_path):
         assert result.returncode == 0, result.stdout[-2000:]
     paths = tables.write_v1_table(table, tmp_path / "v1_table1", V1_SPEC)
     assert [p.name for p in paths] == ["v1_table1.csv", "v1_table1.md", "v1_table1.tex"]
+
+
+def test_training_cost_says_which_device_and_jax_trained_each_model():
+    from activa.report.tables import trained_on
+
+    env = {"python": "3.12.3", "jax": "0.11.2", "jaxlib": "0.11.2", "flax": "0.12.10", "optax": "0.2.8",
+           "numpy": "2.5.2", "backend": "gpu", "device": "NVIDIA H200"}
+    assert trained_on({"written_by": env}) == "NVIDIA H200, JAX 0.11.2"
+    assert trained_on({"written_by": {**env, "backend": "cpu", "device": "cpu", "jax": "0.10.2"}}) == "cpu, JAX 0.10.2"
+    assert trained_on({}) == "not recorded"

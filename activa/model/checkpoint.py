@@ -8,6 +8,8 @@ per-step log so far. A model file holds the parameters and the model config only
 from __future__ import annotations
 
 import json
+import platform
+from importlib import metadata
 from pathlib import Path
 
 import jax
@@ -17,6 +19,16 @@ from flax import serialization
 from activa.data.format import DataError, atomic_path
 
 FORMAT = "activa-checkpoint-1"
+
+
+def environment() -> dict:
+    """What writes a model file: Python and the numerical packages' versions, JAX's backend and device kind.
+
+    Stored in every model file ("written_by"), so a table can say which machine and versions trained a model.
+    """
+    versions = {name: metadata.version(name) for name in ("jax", "jaxlib", "flax", "optax", "numpy")}
+    return {"python": platform.python_version(), **versions, "backend": jax.default_backend(),
+            "device": jax.devices()[0].device_kind}
 
 
 def save(path: str | Path, tree: dict, meta: dict) -> None:

@@ -202,7 +202,16 @@ def write_v1_table(table: pd.DataFrame, prefix: str | Path, spec: dict) -> list[
 
 # Training cost of the trained variants, from their model files and per-step logs.
 COST_COLUMNS = ("variant", "architecture", "family", "parameters", "batch_scms", "items_per_step", "steps",
-                "train_s", "steps_per_s", "final_loss", "final_recon")
+                "train_s", "steps_per_s", "final_loss", "final_recon", "trained_on")
+
+
+def trained_on(meta: dict) -> str:
+    """'cpu, JAX 0.10.2' / 'NVIDIA H100 80GB HBM3, JAX 0.11.2' from a model file's "written_by"; older files lack it."""
+    env = meta.get("written_by")
+    if not env:
+        return "not recorded"
+    device = env["backend"] if env["backend"] == "cpu" else env["device"]
+    return f"{device}, JAX {env['jax']}"
 
 
 def training_cost(runs: list[tuple[str, dict, int, pd.DataFrame]], config: dict) -> pd.DataFrame:
@@ -223,22 +232,23 @@ def training_cost(runs: list[tuple[str, dict, int, pd.DataFrame]], config: dict)
             "items_per_step": tcfg["batch_size"] * (n_int if tcfg.get("regimes") == "all" else 1),
             "steps": len(log), "train_s": float((1.0 / log["steps_per_s"]).sum()),
             "steps_per_s": float(log["steps_per_s"].median()), "final_loss": float(tail["loss"].mean()),
-            "final_recon": float(tail["recon"].mean())})
+            "final_recon": float(tail["recon"].mean()), "trained_on": trained_on(meta)})
     return pd.DataFrame.from_records(records, columns=COST_COLUMNS)
 
 
 def training_cost_markdown(table: pd.DataFrame) -> str:
     lines = ["**Training cost of the trained ACTIVA variants**", "",
              "| Variant | Architecture | Data | Parameters | SCMs / step | Items / step | Steps | Train s | Steps / s "
-             "| Final loss | Final -log p per sample |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| Final loss | Final -log p per sample | Trained on |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for _, r in table.iterrows():
         lines.append(f"| {r['variant']} | {r['architecture']} | {r['family']} | {r['parameters']:,} "
                      f"| {r['batch_scms']} | {r['items_per_step']} | {r['steps']:,} | {r['train_s']:.0f} "
                      f"| {r['steps_per_s']:.2f} "
-                     f"| {r['final_loss']:.3g} | {r['final_recon']:.3f} |")
+                     f"| {r['final_loss']:.3g} | {r['final_recon']:.3f} | {r['trained_on']} |")
     lines += ["", "Items / step: datasets the loss sees per step (v1 trains on every interventional regime of each "
               "SCM, v2 on one). Train s: time inside the jitted training steps, compilation included, on the "
-              "machine that ran the job. Final loss and -log p: means over the last 10% of steps; the two "
+              "machine that ran the job (Trained on: its JAX backend or GPU, and JAX version). Final loss and -log p: means over the last 10% of steps; the two "
               "architectures' losses differ in form (v2 sums -log p over a dataset's samples, v1 averages), so "
               "compare -log p per sample.", ""]
     return "\n".join(lines)

@@ -19,6 +19,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = "3.11.7"  # the interpreter that ran the locked versions (README, "Versions"); conda envs pin it
 MIN_PYTHON = "3.11"  # pyproject's requires-python: the universal lock holds for this and every later version
@@ -61,9 +63,10 @@ def main(argv: list[str]) -> None:
     compile_(["pyproject.toml", "--extra", "dev", "--generate-hashes", "-o", "requirements/lock-cpu.txt", *upgrade])
     compile_(["pyproject.toml", "--extra", "dev", "--extra", "gpu", "--generate-hashes",
               "-c", "requirements/lock-cpu.txt", "-o", "requirements/lock-gpu.txt", *upgrade])
-    runtime = [d for d in project()["dependencies"] if d.split(">")[0].split("=")[0].strip() not in NOT_IN_ENVS]
+    spec = project()
+    runtime = [d for d in spec["dependencies"] if Requirement(d).name not in NOT_IN_ENVS]
     write_env("activa.yaml", runtime, "lock-cpu.txt")
-    write_env("activa-gpu.yaml", runtime + project()["optional-dependencies"]["gpu"], "lock-gpu.txt")
+    write_env("activa-gpu.yaml", runtime + spec["optional-dependencies"]["gpu"], "lock-gpu.txt")
 
 
 if __name__ == "__main__":

@@ -30,25 +30,24 @@ def pyproject(root) -> dict:
     return tomllib.loads((root / "pyproject.toml").read_text())["project"]
 
 
-def env_pins(path: Path) -> tuple[str, dict[str, list[tuple[str, str | None]]]]:
+def env_pins(path: Path, lockfile) -> tuple[str, dict[str, list[tuple[str, str | None]]]]:
     """(conda python spec, {name: [(version, marker)]}) of an env file whose packages are all pip pins."""
     deps = yaml.safe_load(path.read_text())["dependencies"]
     conda = [d for d in deps if isinstance(d, str)]
     assert sorted(d.split()[0] for d in conda) == ["pip", "python"], f"{path}: only python and pip come from conda"
     pins = {}
     for line in next(d["pip"] for d in deps if isinstance(d, dict)):
-        name_version, _, marker = line.partition(";")
-        name, sep, version = name_version.strip().partition("==")
-        assert sep, f"{path}: {line!r} is not an exact pin"
-        pins.setdefault(name, []).append((version, marker.strip() or None))
+        m = lockfile.PIN.match(line)
+        assert m, f"{path}: {line!r} is not an exact pin"
+        pins.setdefault(lockfile.normalize(m.group(1)), []).append((m.group(2), m.group(3)))
     return next(d for d in conda if d.startswith("python")), pins
 
 
 def closure(roots: list[str]) -> set[str]:
     """Normalised names of ``roots`` and everything they require here, from the installed distributions' metadata."""
-    seen, todo = set(), [(Requirement(r), frozenset()) for r in roots]
+    seen, todo = set(), [Requirement(r) for r in roots]
     while todo:
-        req, _ = todo.pop()
+        req = todo.pop()
         name = re.sub(r"[-_.]+", "-", req.name).lower()
         key = (name, frozenset(req.extras))
         if key in seen:
@@ -57,7 +56,7 @@ def closure(roots: list[str]) -> set[str]:
         for spec in metadata.requires(req.name) or []:
             sub = Requirement(spec)
             if sub.marker is None or any(sub.marker.evaluate({"extra": e}) for e in [""] + sorted(req.extras)):
-                todo.append((sub, req.extras))
+                todo.append(sub)
     return {name for name, _ in seen}
 
 
@@ -100,8 +99,8 @@ def test_env_files_pin_the_locks_versions_for_the_closure_of_the_rules_needs(roo
     runtime = [d for d in project["dependencies"] if Requirement(d).name not in NOT_IN_ENVS]
     cpu_lock = lockfile.read_lock(root / "requirements/lock-cpu.txt")
     gpu_lock = lockfile.read_lock(root / "requirements/lock-gpu.txt")
-    python, cpu = env_pins(root / "envs/activa.yaml")
-    gpu_python, gpu = env_pins(root / "envs/activa-gpu.yaml")
+    python, cpu = env_pins(root / "envs/activa.yaml", lockfile)
+    gpu_python, gpu = env_pins(root / "envs/activa-gpu.yaml", lockfile)
     assert re.fullmatch(r"python =3\.\d+\.\d+", python) and gpu_python == python
     assert all(cpu_lock[name] == forks for name, forks in cpu.items())
     assert all(gpu_lock[name] == forks for name, forks in gpu.items())

@@ -120,14 +120,17 @@ def to_latex(table: pd.DataFrame, methods: Methods = METHODS) -> str:
     return "\n".join(lines)
 
 
-def write_table(table: pd.DataFrame, prefix: str | Path, methods: Methods = METHODS) -> list[Path]:
-    """Write ``<prefix>.csv``, ``.md`` and ``.tex`` atomically; returns the paths."""
-    prefix = Path(prefix)
-    paths = [prefix.with_suffix(s) for s in (".csv", ".md", ".tex")]
-    write_text(paths[0], table.to_csv(index=False, float_format="%.6g"))
-    write_text(paths[1], to_markdown(table, methods))
-    write_text(paths[2], to_latex(table, methods))
+def write_formats(table: pd.DataFrame, prefix: str | Path, markdown: str, latex: str) -> list[Path]:
+    """Write ``<prefix>.csv`` (from ``table``), ``.md`` and ``.tex`` atomically; returns the paths."""
+    paths = [Path(prefix).with_suffix(s) for s in (".csv", ".md", ".tex")]
+    for path, text in zip(paths, (table.to_csv(index=False, float_format="%.6g"), markdown, latex)):
+        write_text(path, text)
     return paths
+
+
+def write_table(table: pd.DataFrame, prefix: str | Path, methods: Methods = METHODS) -> list[Path]:
+    """Table 1's layout in CSV, Markdown and LaTeX (``write_formats``)."""
+    return write_formats(table, prefix, to_markdown(table, methods), to_latex(table, methods))
 
 
 # Tables in ACTIVA v1's layout: one row per (dataset, method), columns MMD, WSD, ERG and the mean p-value
@@ -191,13 +194,8 @@ def v1_to_latex(table: pd.DataFrame, spec: dict) -> str:
 
 
 def write_v1_table(table: pd.DataFrame, prefix: str | Path, spec: dict) -> list[Path]:
-    """Write ``<prefix>.csv``, ``.md`` and ``.tex`` atomically; returns the paths."""
-    prefix = Path(prefix)
-    paths = [prefix.with_suffix(s) for s in (".csv", ".md", ".tex")]
-    write_text(paths[0], table.to_csv(index=False, float_format="%.6g"))
-    write_text(paths[1], v1_to_markdown(table, spec))
-    write_text(paths[2], v1_to_latex(table, spec))
-    return paths
+    """A v1 table's layout in CSV, Markdown and LaTeX (``write_formats``)."""
+    return write_formats(table, prefix, v1_to_markdown(table, spec), v1_to_latex(table, spec))
 
 
 # Training cost of the trained variants, from their model files and per-step logs.

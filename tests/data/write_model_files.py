@@ -12,7 +12,6 @@ model trained on one machine is shown to load and predict the same on another.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,11 +24,10 @@ VARIANTS = ("gauss2", "v1model_gauss2")  # the v2 and v1 architectures, both tra
 N_LATENTS = 3
 N_OBS = 30
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from stage_command import run_stage  # noqa: E402  (the stages run as commands, as Snakemake runs them)
 
-def stage(*args: str | Path) -> None:
-    configs = ["--config", ROOT / "config/config.yaml", "--config", ROOT / "config/smoke.yaml"]
-    subprocess.run([sys.executable, "-m", "activa", *map(str, args[:1]), *map(str, configs), "--no-progress",
-                    *map(str, args[1:])], cwd=ROOT, check=True)
+CONFIGS = [ROOT / "config/config.yaml", ROOT / "config/smoke.yaml"]
 
 
 def expected_prediction(model_path: Path) -> dict:
@@ -47,11 +45,11 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        stage("simulate", "--family", "gauss2", "--split", "train", "--out-samples", tmp / "train.samples.parquet",
+        run_stage("simulate", CONFIGS, "--family", "gauss2", "--split", "train", "--out-samples", tmp / "train.samples.parquet",
               "--out-scms", tmp / "train.scms.parquet")
         for variant in VARIANTS:
             model = OUT / f"{variant}.msgpack"
-            stage("train", "--variant", variant, "--data", tmp / "train.samples.parquet",
+            run_stage("train", CONFIGS, "--variant", variant, "--data", tmp / "train.samples.parquet",
                   "--checkpoint", tmp / f"{variant}.ckpt", "--out-model", model, "--out-log", tmp / f"{variant}.csv",
                   "--out-figures", tmp / f"{variant}.png")
             expected = json.dumps(expected_prediction(model), indent=1)

@@ -14,6 +14,12 @@ has no closed form). Averaged over the batch. The model is either architecture (
 Optimiser: global-norm clipping (ours, ``grad_clip_norm``; the papers do not clip) then Nadam. Non-finite
 gradient entries are set to 0 before the update and counted in the log, as the papers zero them.
 
+Length and learning rate: the papers train ``epochs`` epochs at a constant rate. A budget (ours) trains a fixed
+number of steps instead, or about ``budget_seconds`` of wall-clock (converted into steps from the timed first
+chunk, and kept by a resumed run), with the rate warmed up linearly over the first ``warmup`` fraction of the
+steps and then decayed to 0 at the budget's end (``schedule``: cosine or linear), so a short run ends at a
+small step size rather than cut off mid-descent.
+
 ``steps_per_call`` steps run inside one jitted ``lax.scan`` call; the log (loss, recon = per-sample NLL,
 kl, grad_norm, nonfinite, steps_per_s) gets one row per step.
 """
@@ -38,7 +44,8 @@ from tqdm import tqdm
 from activa.data.format import Samples
 from activa.model import architectures, checkpoint
 
-LOG_COLUMNS = ("step", "loss", "recon", "kl", "grad_norm", "nonfinite", "steps_per_s")
+LOG_COLUMNS = ("step", "loss", "recon", "kl", "grad_norm", "nonfinite", "lr", "steps_per_s")
+SCHEDULES = ("constant", "cosine", "linear")
 INIT_STREAM = 2**31 - 1  # fold_in index of the initialisation key; steps use 0, 1, 2, ...
 
 
@@ -55,9 +62,31 @@ class TrainConfig:
     grad_clip_norm: float = 1.0
     steps_per_call: int = 50
     checkpoint_every: int = 1000
+    budget_steps: int | None = None  # train this many steps instead of ``epochs``
+    budget_seconds: float | None = None  # or about this many seconds (steps fixed by the first timed chunk)
+    schedule: str = "constant"  # learning rate over the run: constant, or warm-up then cosine / linear to 0
+    warmup: float = 0.0  # fraction of the run's steps over which the rate rises linearly from lr / warm-up steps
 
     def total_steps(self, n_scm: int) -> int:
-        return self.epochs * math.ceil(n_scm / self.batch_size)
+        """Steps of the run: the budget's, or ``epochs`` epochs of ceil(n_scm / batch_size) steps."""
+        if self.budget_seconds is not None:
+            raise ValueError("a wall-clock budget fixes its steps when training starts (train.fit)")
+        return self.budget_steps if self.budget_steps is not None else self.epochs * math.ceil(n_scm / self.batch_size)
+
+
+def lr_scale(step: jax.Array, total: jax.Array, schedule: str, warmup: float) -> jax.Array:
+    """Learning-rate multiplier at 0-based ``step`` of a ``total``-step run, in (0, 1].
+
+    Linear warm-up over the first ``warmup * total`` steps, then ``schedule``: constant 1, or a cosine or
+    linear decay that reaches 0 at step ``total``.
+    """
+    step, total = jnp.asarray(step, jnp.float32), jnp.asarray(total, jnp.float32)
+    warm = warmup * total
+    ramp = jnp.minimum(1.0, (step + 1.0) / jnp.maximum(warm, 1.0))
+    progress = jnp.clip((step - warm) / jnp.maximum(total - warm, 1.0), 0.0, 1.0)
+    decay = {"constant": jnp.ones_like(progress), "linear": 1.0 - progress,
+             "cosine": 0.5 * (1.0 + jnp.cos(jnp.pi * progress))}[schedule]
+    return ramp * decay
 
 
 class TrainData(NamedTuple):
@@ -102,14 +131,20 @@ def optimizer(tcfg: TrainConfig) -> optax.GradientTransformation:
     return optax.chain(optax.clip_by_global_norm(tcfg.grad_clip_norm), optax.nadam(tcfg.lr))
 
 
-def make_run(model, tcfg: TrainConfig, data: TrainData, n_steps: int):
-    """A jitted function (params, opt_state, first step) -> (params, opt_state, metrics [n_steps])."""
+def make_run(model, tcfg: TrainConfig, n_steps: int):
+    """A jitted function (params, opt_state, first step, total steps, data) -> (params, opt_state, metrics [n_steps]).
+
+    The total only sets the learning-rate schedule, so one compiled chunk serves any run length; ``data`` (the
+    ``TrainData`` the chunk draws its batches from) is an argument rather than a constant of the compiled program.
+    """
     tx = optimizer(tcfg)
     base = jax.random.key(tcfg.seed)
-    n_scm, n_int = data.samples.shape[0], data.int_regimes.shape[0]
 
-    def one_step(carry, step):
+    scheduled = tcfg.schedule != "constant" or tcfg.warmup > 0
+
+    def one_step(carry, step, total, data: TrainData):
         params, opt_state = carry
+        n_scm, n_int = data.samples.shape[0], data.int_regimes.shape[0]
         k_batch, k_regime, k_loss = jax.random.split(jax.random.fold_in(base, step), 3)
         idx = jax.random.randint(k_batch, (tcfg.batch_size,), 0, n_scm)
         if tcfg.regimes == "all":  # every interventional regime of every drawn SCM: B * R' items
@@ -123,21 +158,41 @@ def make_run(model, tcfg: TrainConfig, data: TrainData, n_steps: int):
         nonfinite = sum(jnp.sum(~jnp.isfinite(g)) for g in jax.tree.leaves(grads))
         grads = jax.tree.map(lambda g: jnp.where(jnp.isfinite(g), g, 0.0), grads)
         updates, opt_state = tx.update(grads, opt_state, params)
+        scale = lr_scale(step, total, tcfg.schedule, tcfg.warmup) if scheduled else jnp.float32(1.0)
+        if scheduled:  # Nadam's update is lr times a direction, so scaling it is the scheduled rate
+            updates = jax.tree.map(lambda u: u * scale, updates)
         params = optax.apply_updates(params, updates)
-        metrics = {"loss": loss, **parts, "grad_norm": optax.tree.norm(grads), "nonfinite": nonfinite}
+        metrics = {"loss": loss, **parts, "grad_norm": optax.tree.norm(grads), "nonfinite": nonfinite,
+                   "lr": tcfg.lr * scale}
         return (params, opt_state), metrics
 
     @jax.jit
-    def run(params, opt_state, first_step):
-        (params, opt_state), metrics = jax.lax.scan(one_step, (params, opt_state), first_step + jnp.arange(n_steps))
+    def run(params, opt_state, first_step, total, data):
+        (params, opt_state), metrics = jax.lax.scan(lambda carry, step: one_step(carry, step, total, data),
+                                                    (params, opt_state), first_step + jnp.arange(n_steps))
         return params, opt_state, metrics
 
     return run
 
 
+def steps_in_seconds(run, params, opt_state, data: TrainData, n: int, seconds: float) -> int:
+    """Steps that fit in ``seconds`` at the rate of ``run`` (an ``n``-step chunk), timed on its second call.
+
+    The chunks run on copies of the state and are discarded: training starts afterwards from step 0.
+    """
+    jax.block_until_ready(run(params, opt_state, 0, n, data))  # compiles
+    start = time.perf_counter()
+    jax.block_until_ready(run(params, opt_state, n, 2 * n, data))
+    rate = n / (time.perf_counter() - start)
+    return max(n, int(seconds * rate) // n * n)  # whole chunks: no chunk of another length to compile
+
+
 def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path, *,
         progress: bool = True, stop_after: int | None = None, describe: str = "train"):
-    """Train (or resume from ``checkpoint_path``) to ``tcfg.total_steps``; returns (params, log DataFrame).
+    """Train (or resume from ``checkpoint_path``) for the run's steps; returns (params, log DataFrame).
+
+    The run's steps: ``tcfg.total_steps``, or for a wall-clock budget the rate of the second compiled chunk
+    (timed on a throw-away copy of the state) times ``budget_seconds``; a resumed run keeps the saved number.
 
     ``stop_after``: stop once this many steps are done (after writing a checkpoint), as a kill would.
     """
@@ -148,13 +203,20 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
     S, _, N, d = data.samples.shape
     if tcfg.regimes not in ("one", "all"):
         raise ValueError(f"regimes: expected 'one' or 'all', got {tcfg.regimes!r}")
+    if tcfg.schedule not in SCHEDULES:
+        raise ValueError(f"schedule: expected one of {list(SCHEDULES)}, got {tcfg.schedule!r}")
     model = architectures.build(model_cfg)
-    total = tcfg.total_steps(S)
     params = init_params(model, jax.random.fold_in(jax.random.key(tcfg.seed), INIT_STREAM), d, N)
     opt_state = optimizer(tcfg).init(params)
     meta = {"architecture": architectures.name_of(model_cfg), "model_config": model_cfg.to_dict(),
             "train_config": asdict(tcfg), "n_scm": S, "n_vars": d, "n_samples": N}
-    step, rows = 0, {c: [] for c in LOG_COLUMNS}
+    step, rows, runs = 0, {c: [] for c in LOG_COLUMNS}, {}
+
+    def run_of(n: int):  # one compiled chunk per length
+        if n not in runs:
+            runs[n] = make_run(model, tcfg, n)
+        return runs[n]
+
     checkpoint_path = Path(checkpoint_path)
     if checkpoint_path.exists():
         tree, saved = checkpoint.load(checkpoint_path)
@@ -163,22 +225,24 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
                              "to start over")
         params = serialization.from_state_dict(params, tree["params"])
         opt_state = serialization.from_state_dict(opt_state, tree["opt_state"])
-        step = int(saved["step"])
+        step, total = int(saved["step"]), int(saved["total_steps"])
         rows = {c: list(np.asarray(tree["log"][c])) for c in LOG_COLUMNS}
-    runs = {}
+    elif tcfg.budget_seconds is not None:
+        total = steps_in_seconds(run_of(tcfg.steps_per_call), params, opt_state, train_data, tcfg.steps_per_call,
+                                 tcfg.budget_seconds)
+    else:
+        total = tcfg.total_steps(S)
     bar = tqdm(total=total, initial=step, desc=describe, unit="step", file=sys.stderr, disable=not progress,
                mininterval=2.0)
     try:
         while step < total and (stop_after is None or step < stop_after):
             n = min(tcfg.steps_per_call, total - step)
-            if n not in runs:
-                runs[n] = make_run(model, tcfg, train_data, n)
             start = time.perf_counter()
-            params, opt_state, metrics = runs[n](params, opt_state, step)
+            params, opt_state, metrics = run_of(n)(params, opt_state, step, total, train_data)
             metrics = jax.device_get(metrics)
             rate = n / (time.perf_counter() - start)
             rows["step"] += list(range(step + 1, step + n + 1))
-            for c in ("loss", "recon", "kl", "grad_norm", "nonfinite"):
+            for c in ("loss", "recon", "kl", "grad_norm", "nonfinite", "lr"):
                 rows[c] += list(np.asarray(metrics[c], dtype=np.float64))
             rows["steps_per_s"] += [rate] * n
             step += n
@@ -187,7 +251,7 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
             if step % tcfg.checkpoint_every == 0 or step == total:
                 log = {c: np.asarray(v, dtype=np.float64) for c, v in rows.items()}
                 checkpoint.save(checkpoint_path, {"params": params, "opt_state": opt_state, "log": log},
-                                {"run": meta, "step": step})
+                                {"run": meta, "step": step, "total_steps": total})
     finally:
         bar.close()
     frame = pd.DataFrame({c: np.asarray(rows[c], dtype=np.float64) for c in LOG_COLUMNS})

@@ -17,7 +17,7 @@ TRAINING_KEYS = ("grad_clip_norm", "steps_per_call", "checkpoint_every")  # of a
 def variant_configs(config: dict, variant: str):
     """(ModelConfig or ModelV1Config, TrainConfig, the variant's config spec) of an ACTIVA variant.
 
-    Reads ``activa.variants.<variant>``, the ``TRAINING_KEYS`` of ``activa.training`` and the training
+    Reads ``activa.variants.<variant>`` (its ``budget``, if not null, replaces ``epochs``), the ``TRAINING_KEYS`` of ``activa.training`` and the training
     family's ``n_vars`` and ``intervention_values``.
     """
     spec = cfg.lookup(config, f"activa.variants.{variant}")
@@ -30,7 +30,10 @@ def variant_configs(config: dict, variant: str):
     else:
         model_cfg = ModelConfig(**common, k=spec["k"])
     training = config["activa"]["training"]
+    budget = spec["budget"] or {}
     train_cfg = TrainConfig(batch_size=spec["batch_size"], epochs=spec["epochs"], lr=spec["lr"], beta=spec["beta"],
                             seed=spec["seed"], regimes=spec["regimes"],
+                            budget_steps=budget.get("steps"), budget_seconds=budget.get("seconds"),
+                            schedule=budget.get("schedule", "constant"), warmup=budget.get("warmup", 0.0),
                             **{key: training[key] for key in TRAINING_KEYS})
     return model_cfg, train_cfg, spec

@@ -55,6 +55,11 @@ def _train_reads(config: dict, args: argparse.Namespace) -> list[str]:
             f"families.{family}.n_vars", f"families.{family}.intervention_values"]
 
 
+def _pretrained_reads(config: dict, args: argparse.Namespace) -> list[str]:
+    family = cfg.lookup(config, f"activa.variants.{args.variant}")["train_on"]
+    return [f"activa.variants.{args.variant}", f"families.{family}.n_vars", f"families.{family}.intervention_values"]
+
+
 def _linear_family_reads(config: dict, args: argparse.Namespace) -> list[str]:
     return [f"families.{args.family}.generator", f"families.{args.family}.label"]
 
@@ -100,6 +105,12 @@ STAGES = {
          arg("--out-model", **PATH), arg("--out-log", **PATH),
          arg("--out-figures", **PATHS, help="loss curve (.png, .pdf)")],
         progress=True),
+    "pretrained": Stage(
+        stages.run_pretrained, "A shipped ACTIVA model in place of training it (SHA-256 and config checked).",
+        _pretrained_reads,
+        [arg("--variant", **REQUIRED), arg("--manifest", **PATH, help="models/manifest.json"),
+         arg("--out-model", **PATH), arg("--out-log", **PATH),
+         arg("--out-figures", **PATHS, help="loss curve (.png, .pdf)")]),
     "predict": Stage(
         stages.run_predict, "ACTIVA's samples for every interventional regime of a test split.",
         lambda config, args: ["seed", f"families.{args.family}", "activa.inference.batch_size"],

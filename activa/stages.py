@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from activa import config as cfg
-from activa.data.format import (DataError, read_csv, read_predictions, read_samples, read_scms, write_csv,
-                                 write_samples, write_scms, write_text)
+from activa.data.format import (DataError, atomic_path, read_csv, read_predictions, read_samples, read_scms,
+                                 write_csv, write_samples, write_scms, write_text)
 from activa.data.simulate import family_meta
 
 
@@ -194,6 +194,37 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
         "steps": int(log["step"].iloc[-1]) if len(log) else 0, "activa_version": samples.meta.get("activa_version"),
         "written_by": model_file.environment()})
     Path(checkpoint).unlink(missing_ok=True)
+
+
+def run_pretrained(config: dict, variant: str, manifest: Path, out_model: Path, out_log: Path,
+                   out_figures: list[Path]) -> None:
+    """``pretrained``: a shipped model in place of ``train``'s output (model file, training log, loss curve).
+
+    Checks the files' SHA-256 against ``manifest`` and that the shipped model is the configured variant: same
+    architecture and model config, trained on the same family with its intervention values.
+    """
+    from activa.model import checkpoint as model_file
+    from activa.model import shipped
+    from activa.model.variants import model_config
+    from activa.report.figures import loss_curve
+
+    model_path, log_path, entry = shipped.verified(variant, manifest)
+    model_cfg, spec = model_config(config, variant)
+    meta, _ = model_file.read_trained(model_path)
+    expected = {"architecture": spec["architecture"], "model_config": model_cfg.to_dict(),
+                "family": spec["train_on"], "intervention_values": cfg.family(config, spec["train_on"])[
+                    "intervention_values"]}
+    for key, value in expected.items():
+        if meta[key] != value:
+            raise cfg.ConfigError(f"{model_path}: shipped model '{variant}' has {key} {meta[key]!r}, but "
+                                  f"activa.variants.{variant} configures {value!r}; train it instead (leave it out "
+                                  f"of activa.pretrained.variants)")
+    log = read_csv(log_path, "training log")
+    with atomic_path(out_model) as tmp:
+        tmp.write_bytes(model_path.read_bytes())
+    write_csv(out_log, log)
+    loss_curve(log, out_figures, f"ACTIVA {spec['architecture']} {variant} (shipped): {len(log)} steps on "
+                                 f"{entry['device']}, batch {entry['train_config']['batch_size']}")
 
 
 def run_training_cost(config: dict, models: list[Path], logs: list[Path], out_prefix: Path) -> None:

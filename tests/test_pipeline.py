@@ -145,15 +145,19 @@ def test_tables_put_each_method_in_its_column_group(trained, tmp_path):
     assert not list(tmp_path.glob("bad*"))
 
 
-def test_the_readme_python_example_runs(trained, root):
-    """The README's API example, against the smoke-trained model instead of the quick run's."""
-    _, out, _ = trained
+def test_the_readme_python_example_runs(root):
+    """The README's API example runs as printed, with the shipped Gauss 2 model, and the model tells the edge's
+    direction: do(V_0 = 5) moves V_1, do(V_1 = 5) leaves V_0 at its mean 0 (conditioning would put it at 2.2)."""
     block = re.findall(r"```python\n(.*?)```", (root / "README.md").read_text(), re.S)[0]
-    assert 'TrainedModel.load("results/models/gauss2/model.msgpack")' in block
-    block = block.replace("results/models/gauss2/model.msgpack", str(out / "model.msgpack"))
-    r = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True)
+    assert 'TrainedModel.pretrained("gauss2")' in block
+    r = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, cwd=root.parent)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[0] == "(5.0,) (40, 2) (50,) (50, 2) (50, 2, 2)"
+    lines = r.stdout.splitlines()
+    assert lines[0] == "(5.0,) (40, 2) (50,) (50, 2) (50, 2, 2)"
+    do_v0 = [float(x) for x in lines[1].split("[")[1].strip(" ]").split()]
+    do_v1 = [float(x) for x in lines[2].split("[")[1].strip(" ]").split()]
+    assert abs(do_v0[0] - 5) < 0.1 and do_v0[1] > 6  # V_1 = 1.5 V_0 + noise
+    assert abs(do_v1[1] - 5) < 0.1 and abs(do_v1[0]) < 0.5
 
 
 def test_bad_data_file_exits_2_naming_the_file(run, tmp_path):

@@ -5,5 +5,6 @@
 - ``mixture``: Gaussian-mixture densities and samplers; ``architectures``: the two models by name.
 - ``variants``: a configured variant's model and training settings (v2 Table 3, v1 Table 5).
 - ``train``, ``checkpoint``: the jitted training loop with exact resume, and the model-file format.
+- ``shipped``: the trained models shipped in ``models/`` and their manifest (SHA-256, how each was trained).
 - ``inference``: L latents per query, decoded and sampled; ``api``: ``TrainedModel`` for your own data.
 """

@@ -1,7 +1,7 @@
 """Use a trained ACTIVA model from Python on your own observational data.
 
     from activa.api import TrainedModel   # re-exported from activa.model.api
-    model = TrainedModel.load("results/models/gauss2/model.msgpack")
+    model = TrainedModel.pretrained("gauss2")   # shipped (models/); or .load("results/models/gauss2/model.msgpack")
     pred = model.predict(observational, target=0, value_index=0)   # observational: [N, d] array
     pred.samples     # [N, d] samples of the predicted p(V | do(V_target = values[value_index]))
     pred.weights, pred.means, pred.covs   # the predicted Gaussian mixture ([M], [M, d], [M, d, d])
@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from activa.model import architectures, checkpoint
+from activa.model import architectures, checkpoint, shipped
 from activa.model.inference import predict_batch
 
 
@@ -48,6 +48,16 @@ class TrainedModel:
             raise ValueError(f"{path}: not a trained-model file (no model_config in its metadata)")
         params = jax.tree.map(jnp.asarray, tree["params"])
         return cls(params, architectures.config_from_meta(meta, str(path)), meta)
+
+    @classmethod
+    def pretrained(cls, name: str, manifest: str | Path | None = None) -> "TrainedModel":
+        """A model shipped with the project (``models/manifest.json``), e.g. ``TrainedModel.pretrained("gauss8")``.
+
+        Names: ``activa.model.shipped.names()`` (gauss2, beta2, gauss8, beta8, sergio: v2 Table 1's variants).
+        The file's SHA-256 is checked against the manifest first; ``model.meta`` says how it was trained.
+        """
+        path, _, _ = shipped.verified(name, shipped.MANIFEST if manifest is None else manifest)
+        return cls.load(path)
 
     @property
     def intervention_values(self) -> tuple[float, ...]:

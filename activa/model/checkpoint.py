@@ -43,10 +43,19 @@ def load(path: str | Path, template: dict | None = None) -> tuple[dict, dict]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: checkpoint not found")
-    payload = serialization.msgpack_restore(path.read_bytes())
-    if payload.get("format") != FORMAT:
-        raise ValueError(f"{path}: not an activa checkpoint (format {payload.get('format')!r}, expected {FORMAT!r})")
-    meta = json.loads(payload["meta"])
+    data = path.read_bytes()
+    try:
+        payload = serialization.msgpack_restore(data)
+    except Exception as exc:  # msgpack's errors name neither the file nor what is wrong with it
+        raise DataError(f"{path}: not a readable activa model or checkpoint file ({len(data):,} bytes; truncated or "
+                        f"corrupted? msgpack: {exc})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        raise DataError(f"{path}: not an activa model or checkpoint file (format {found!r}, expected {FORMAT!r})")
+    try:
+        meta = json.loads(payload["meta"])
+    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: activa file without readable metadata ({exc!r}); corrupted?") from None
     tree = payload["tree"] if template is None else serialization.from_state_dict(template, payload["tree"])
     return tree, meta
 

@@ -14,21 +14,26 @@ from activa.model.v2 import ModelConfig
 TRAINING_KEYS = ("grad_clip_norm", "steps_per_call", "checkpoint_every")  # of activa.training, read here
 
 
-def variant_configs(config: dict, variant: str):
-    """(ModelConfig or ModelV1Config, TrainConfig, the variant's config spec) of an ACTIVA variant.
-
-    Reads ``activa.variants.<variant>`` (its ``budget``, if not null, replaces ``epochs``), the ``TRAINING_KEYS`` of ``activa.training`` and the training
-    family's ``n_vars`` and ``intervention_values``.
-    """
+def model_config(config: dict, variant: str):
+    """(ModelConfig or ModelV1Config, the variant's config spec): reads ``activa.variants.<variant>`` and the
+    training family's ``n_vars`` and ``intervention_values``."""
     spec = cfg.lookup(config, f"activa.variants.{variant}")
     family = cfg.family(config, spec["train_on"])
     common = dict(n_values=len(family["intervention_values"]), heads=spec["heads"], K=spec["K"], e=spec["e"],
                   h=spec["h"], c=spec["c"], L=spec["L"], latent=spec["latent"], dropout=spec["dropout"])
     if spec["architecture"] == "v1":
-        model_cfg = ModelV1Config(**common, n_vars=family["n_vars"], pseudo_inputs=spec["pseudo_inputs"],
-                                  pseudo_samples=spec["pseudo_samples"])
-    else:
-        model_cfg = ModelConfig(**common, k=spec["k"])
+        return ModelV1Config(**common, n_vars=family["n_vars"], pseudo_inputs=spec["pseudo_inputs"],
+                             pseudo_samples=spec["pseudo_samples"]), spec
+    return ModelConfig(**common, k=spec["k"]), spec
+
+
+def variant_configs(config: dict, variant: str):
+    """(ModelConfig or ModelV1Config, TrainConfig, the variant's config spec) of an ACTIVA variant.
+
+    Reads what ``model_config`` reads (the variant's ``budget``, if not null, replaces ``epochs``) and the
+    ``TRAINING_KEYS`` of ``activa.training``.
+    """
+    model_cfg, spec = model_config(config, variant)
     training = config["activa"]["training"]
     budget = spec["budget"] or {}
     train_cfg = TrainConfig(batch_size=spec["batch_size"], epochs=spec["epochs"], lr=spec["lr"], beta=spec["beta"],

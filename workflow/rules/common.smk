@@ -1,3 +1,4 @@
+import json
 import os
 
 # Shared helpers of the rules: how stages get the config, which families exist, resource estimates.
@@ -54,6 +55,14 @@ for _variant in ACTIVA["train"]:
             )
         ACTIVA_MODEL_OF[_family] = _variant
 ACTIVA_FAMILIES = sorted(ACTIVA_MODEL_OF)
+# Variants of activa.train whose model is a shipped one (rule pretrained) rather than trained (rule train).
+PRETRAINED = ACTIVA["pretrained"]["variants"]
+for _variant in PRETRAINED:
+    if _variant not in ACTIVA["train"]:
+        raise WorkflowError(
+            f"config key 'activa.pretrained.variants': variant '{_variant}' is not in activa.train"
+        )
+TRAINED = [variant for variant in ACTIVA["train"] if variant not in PRETRAINED]
 TABLE1_FAMILIES = [row["key"] for row in config["table1"]["rows"]]
 CALIBRATION = multiext("results/calibration/metric_conventions", ".md", ".csv", ".sensitivity.csv")
 
@@ -82,6 +91,24 @@ def config_subset(*paths):
             node = node.setdefault(key, {})
         node[last] = value
     return subset
+
+
+def one_of(names):
+    """A wildcard constraint matching exactly these names (none: a pattern that matches nothing)."""
+    return "|".join(names) or "(?!)"
+
+
+def shipped_files(wildcards):
+    """The model file and training log that models/manifest.json lists for shipped variant {variant}."""
+    manifest = ACTIVA["pretrained"]["manifest"]
+    if not os.path.exists(manifest):
+        raise WorkflowError(f"{manifest}: manifest of the shipped models not found (activa.pretrained.manifest)")
+    with open(manifest) as stream:
+        models = json.load(stream)["models"]
+    if wildcards.variant not in models:
+        raise WorkflowError(f"{manifest}: no shipped model '{wildcards.variant}' (shipped: {', '.join(models)})")
+    folder = os.path.dirname(manifest)
+    return [os.path.join(folder, models[wildcards.variant][key]) for key in ("file", "train_log")]
 
 
 def n_latents_of(wildcards):

@@ -5,6 +5,8 @@ rule train:
     interrupted or killed job leaves it in place) and continues from it when restarted; the
     checkpoint is removed once the model is written.
     """
+    wildcard_constraints:
+        variant=one_of(TRAINED),
     input:
         lambda wildcards: f"results/data/{ACTIVA['variants'][wildcards.variant]['train_on']}/train.samples.parquet",
     output:

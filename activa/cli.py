@@ -122,10 +122,12 @@ STAGES = {
         progress=True),
     "compare": Stage(
         stages.run_compare, "Every published cell (v2 Table 1; v1 Tables 1, 2, 3, 6) next to ours.",
-        lambda config, args: ["families", "activa.train", "activa.variants", "table1.rows"],
+        lambda config, args: ["families", "activa.train", "activa.pretrained.variants", "activa.variants",
+                              "table1.rows"],
         [arg("--table1", **PATH, help="results/tables/table1.csv"),
          arg("--paper-values", **PATH, help="config/paper_values.yaml"),
          arg("--v1-tables", nargs="*", default=[], type=Path, help="results/tables/v1_table*.csv"),
+         arg("--models", nargs="*", default=[], type=Path, help="model files of Table 1's ACTIVA variants"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/paper_comparison")]),
     "figures": Stage(
         stages.run_figures, "A linear family's figures: scatter panels, metric ECDFs, mean calibration.",

@@ -84,11 +84,14 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path) ->
     tables.write_v1_table(tables.collect_v1(spec, tables.metric_files(metrics, allowed, name)), out_prefix, spec)
 
 
-def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[Path], out_prefix: Path) -> None:
+def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[Path], models: list[Path],
+                out_prefix: Path) -> None:
     """``compare``: every published cell next to ours; ``<prefix>.csv`` and ``<prefix>.md``.
 
-    ``v1_tables``: our v1-layout tables (``<name>.csv``, the name from the file stem).
+    ``v1_tables``: our v1-layout tables (``<name>.csv``, the name from the file stem); ``models``: the model
+    files behind Table 1's ACTIVA cells, whose metadata says how each was trained.
     """
+    from activa.model.checkpoint import read_trained
     from activa.report import comparison
 
     facts = yaml.safe_load(Path(paper_values).read_text())
@@ -100,7 +103,8 @@ def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[
     if missing:
         raise DataError(f"{table1}: missing column(s) {sorted(missing)}")
     v1 = {Path(path).stem: read_csv(path, "v1 table CSV") for path in v1_tables}
-    frame, text = comparison.compare(ours, v1, facts, config)
+    trained = {meta["variant"]: meta for meta in (read_trained(path)[0] for path in models)}
+    frame, text = comparison.compare(ours, v1, facts, config, trained)
     write_csv(Path(out_prefix).with_suffix(".csv"), frame)
     write_text(Path(out_prefix).with_suffix(".md"), text)
 

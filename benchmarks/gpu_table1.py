@@ -5,11 +5,12 @@
 
 For a single-GPU machine without Snakemake (v2 Table 1, models of v2 Table 3). Simulates the training splits of
 gauss2, beta2, gauss8, beta8 and sergio at paper scale (``config/config.yaml``; ``--check``: the smoke config's
-tiny splits and models), all at once in the background, then trains the variants one after another with the
-pipeline's own ``python -m activa train``, each with a wall-clock budget and a cosine learning-rate schedule
-(``activa.variants.<v>.budget``). ``--train-s`` is the whole training phase, process start and compilation
-included: before each variant, what is left is shared among the variants not yet trained by ``WEIGHTS``, less
-the start-up and compilation time measured on the variants before it.
+tiny splits and models), all at once in the background; compiles the five training programs at once (one
+process per variant trains one chunk, into a persistent compilation cache: compiling took 50-90 s per variant
+on an H100); then trains the variants one after another with the pipeline's own ``python -m activa train``, each
+with a wall-clock budget and a cosine learning-rate schedule (``activa.variants.<v>.budget``). ``--train-s`` is
+the whole run from simulation on: before each variant, what is left is shared among the variants not yet trained
+by ``WEIGHTS``, less the start-up time measured on the variants before it.
 
 Writes to ``--out`` (new or empty), after every variant, so a run stopped at its time limit keeps what it
 finished: ``<variant>.msgpack`` (the model files) and ``logs.tar.gz`` (per variant: train_log.csv, loss.png,

@@ -26,9 +26,28 @@ def test_every_published_cell_appears_once_with_ours_beside_it(root, smoke_confi
     assert cell["ours"] == 0.35 and math.isclose(cell["difference"], 0.35 - 0.29)
     assert math.isclose(cell["ratio"], 0.35 / 0.29)
     # smoke: 16 test SCMs and 2 epochs at batch 8, against the paper's 1000 and 5000 at 256
-    assert cell["note"] == "test SCMs 16 (paper 1000); trained 2 epochs at batch 8 (paper 5000 at 256)"
+    assert cell["note"] == "test SCMs 16 (paper 1000); trained 2 epochs at batch 8 (paper 5000 epochs at 256)"
     missing = frame.set_index(["row", "method", "metric"]).loc[("beta8", "activa", "erg")]
     assert math.isnan(missing["ours"]) and missing["note"] == "not computed in this run"
+
+
+def test_an_activa_note_says_how_its_model_was_trained(root, smoke_config):
+    """From the model file's metadata, whatever the config says: a shipped model names its steps and device."""
+    from activa.model import shipped
+    from activa.model.checkpoint import read_trained
+
+    facts = yaml.safe_load((root / "config/paper_values.yaml").read_text())
+    shipped_meta = read_trained(shipped.MANIFEST.parent / "v2/gauss8.msgpack")[0]
+    ours = pd.DataFrame({"key": ["gauss2", "gauss8"], **{f"{m}_{x}": [0.5, 0.5] for m in ("activa", "baseline")
+                                                          for x in ("mmd", "wsd", "erg")}})
+    tiny = {"variant": "gauss2", "steps": 6, "train_config": {"batch_size": 8}, "written_by": {"device": "cpu"}}
+    frame = comparison.compare_table1(ours, facts["v2_table1"], facts["v2_settings"]["rows"], smoke_config,
+                                      {"gauss8": shipped_meta, "gauss2": tiny}).set_index(["row", "method", "metric"])
+    assert frame.loc[("gauss8", "activa", "mmd"), "note"] == (
+        f"test SCMs 12 (paper 3000); shipped model: {shipped_meta['steps']:,} steps at batch 256 on "
+        f"{shipped_meta['written_by']['device']} (paper 3600 epochs at 256)")
+    assert frame.loc[("gauss2", "activa", "mmd"), "note"] == (
+        "test SCMs 16 (paper 1000); trained: 6 steps at batch 8 on cpu (paper 5000 epochs at 256)")
 
 
 def test_markdown_counts_computed_cells_and_wins(root, smoke_config):

@@ -9,7 +9,7 @@ import yaml
 from activa.config import ConfigError, load_config
 
 
-@pytest.mark.parametrize("extra", [[], ["config/quick.yaml"], ["config/smoke.yaml"]])
+@pytest.mark.parametrize("extra", [[], ["config/quick.yaml"], ["config/smoke.yaml"], ["config/pretrained.yaml"]])
 def test_shipped_configs_validate(root, extra):
     config = load_config([root / "config/config.yaml", *[root / e for e in extra]])
     assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8", "sergio", "sergio_ood",
@@ -53,6 +53,19 @@ def test_ill_typed_key_is_named(root, tmp_path):
     bad = write(tmp_path, "families:\n  beta8:\n    splits: {train: many, test: 3}\n")
     with pytest.raises(ConfigError, match=r"invalid config key 'families\.beta8\.splits\.train': 'many' is not of type 'integer'"):
         load_config([root / "config/config.yaml", bad])
+
+
+def test_a_training_budget_is_steps_or_seconds_with_a_known_schedule(root, tmp_path):
+    good = write(tmp_path, "activa: {variants: {gauss8: {budget: {seconds: 60, schedule: cosine, warmup: 0.05}}}}\n")
+    assert load_config([root / "config/config.yaml", good])["activa"]["variants"]["gauss8"]["budget"]["seconds"] == 60
+    both = write(tmp_path, "activa: {variants: {gauss8: {budget: {steps: 9, seconds: 6, schedule: cosine, "
+                           "warmup: 0}}}}\n")
+    with pytest.raises(ConfigError, match=r"invalid config key 'activa\.variants\.gauss8\.budget': .* is not valid "
+                                          r"under any of the given schemas"):
+        load_config([root / "config/config.yaml", both])
+    unknown = write(tmp_path, "activa: {variants: {gauss8: {budget: {steps: 9, schedule: step, warmup: 0}}}}\n")
+    with pytest.raises(ConfigError, match=r"'step' is not one of \['cosine', 'linear', 'constant'\]"):
+        load_config([root / "config/config.yaml", unknown])
 
 
 def test_missing_file_and_bad_yaml(tmp_path):

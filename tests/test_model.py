@@ -10,7 +10,7 @@ from scipy import stats
 
 from activa.model import checkpoint, mixture
 from activa.model.api import TrainedModel
-from activa.model.train import TrainConfig, fit, init_params
+from activa.model.train import TrainConfig, fit, init_params, lr_scale
 from activa.model.v2 import ACTIVA, ModelConfig, augment
 
 CFG = ModelConfig(n_values=2, heads=2, K=2, e=16, h=16, c=2, k=3, L=2, latent=2, dropout=0.0)
@@ -194,6 +194,44 @@ def test_resume_continues_the_same_run(tiny_data, tmp_path):
     other = dataclasses.replace(tcfg, lr=1e-2)
     with pytest.raises(ValueError, match="checkpoint of a different run"):
         fit(tiny_data, TINY, other, tmp_path / "b", progress=False)
+
+
+def test_lr_schedule_warms_up_then_decays_to_zero():
+    steps = jnp.arange(100)
+    cosine = np.asarray(lr_scale(steps, 100, "cosine", 0.1))
+    np.testing.assert_allclose(cosine[:10], np.arange(1, 11) / 10, rtol=1e-6)  # linear warm-up over 10 steps
+    assert np.all(np.diff(cosine[10:]) < 0) and cosine[-1] < 1e-3  # then down to (almost) 0 at the end
+    np.testing.assert_allclose(cosine[55], 0.5, atol=1e-6)  # cosine: half-way through the decay, half the rate
+    linear = np.asarray(lr_scale(steps, 100, "linear", 0.0))
+    np.testing.assert_allclose(linear, 1 - np.arange(100) / 100, atol=1e-6)
+    np.testing.assert_array_equal(np.asarray(lr_scale(steps, 100, "constant", 0.0)), 1.0)
+
+
+def test_a_step_budget_replaces_epochs_and_its_schedule_resumes_exactly(tiny_data, tmp_path):
+    tcfg = TrainConfig(batch_size=8, epochs=50, lr=1e-3, steps_per_call=2, checkpoint_every=4, budget_steps=10,
+                       schedule="cosine", warmup=0.2)
+    full, log = fit(tiny_data, TINY, tcfg, tmp_path / "a", progress=False)
+    assert log["step"].tolist() == list(range(1, 11))  # 10 steps, not 50 epochs
+    np.testing.assert_allclose(log["lr"], 1e-3 * np.asarray(lr_scale(jnp.arange(10), 10, "cosine", 0.2)), rtol=1e-6)
+    fit(tiny_data, TINY, tcfg, tmp_path / "b", progress=False, stop_after=4)
+    resumed, resumed_log = fit(tiny_data, TINY, tcfg, tmp_path / "b", progress=False)
+    for a, b in zip(jax.tree.leaves(full), jax.tree.leaves(resumed)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    constant, _ = fit(tiny_data, TINY, dataclasses.replace(tcfg, schedule="constant", warmup=0.0), tmp_path / "c",
+                      progress=False)
+    assert any(not np.array_equal(a, b) for a, b in zip(jax.tree.leaves(full), jax.tree.leaves(constant)))
+
+
+def test_a_wall_clock_budget_fixes_whole_chunks_and_a_resumed_run_keeps_them(tiny_data, tmp_path):
+    tcfg = TrainConfig(batch_size=8, epochs=1, steps_per_call=4, checkpoint_every=4, budget_seconds=0.5,
+                       schedule="cosine", warmup=0.1)
+    with pytest.raises(ValueError, match="a wall-clock budget fixes its steps when training starts"):
+        tcfg.total_steps(20)
+    _, first = fit(tiny_data, TINY, tcfg, tmp_path / "a", progress=False, stop_after=4)
+    saved = checkpoint.load(tmp_path / "a")[1]
+    assert saved["step"] == 4 and saved["total_steps"] % 4 == 0 and saved["total_steps"] >= 4
+    _, log = fit(tiny_data, TINY, tcfg, tmp_path / "a", progress=False)
+    assert len(log) == saved["total_steps"]
 
 
 @pytest.fixture

@@ -18,8 +18,12 @@ from activa.report.tables import METRICS
 COLUMNS = ["table", "row", "method", "metric", "published", "ours", "difference", "ratio", "note"]
 
 
-def _settings_notes(config: dict, row: str, method: str, settings: dict) -> list[str]:
-    """Where this run's settings for (row, method) differ from the paper's ``settings`` of that row."""
+def _settings_notes(config: dict, row: str, method: str, settings: dict, models: dict) -> list[str]:
+    """Where this run's settings for (row, method) differ from the paper's ``settings`` of that row.
+
+    ``models``: variant -> metadata of its model file (``checkpoint.read_trained``); an ACTIVA cell's note says
+    how its model was trained (steps, batch, device; shipped or trained here) rather than what the config says.
+    """
     notes = []
     family = config["families"].get(row)
     if family is not None and "test_scms" in settings and family["splits"]["test"] != settings["test_scms"]:
@@ -27,27 +31,34 @@ def _settings_notes(config: dict, row: str, method: str, settings: dict) -> list
     if method == "activa":
         activa = config["activa"]
         variants = [v for v in activa["train"] if row in activa["variants"][v]["test_on"]]
+        paper = f"(paper {settings.get('epochs')} epochs at {settings.get('batch_size')})"
         if not variants:
             notes.append("model not trained in this run")
+        elif variants[0] in models:
+            meta = models[variants[0]]
+            origin = "shipped model" if variants[0] in activa["pretrained"]["variants"] else "trained"
+            device = meta.get("written_by", {}).get("device", "an unrecorded device")
+            notes.append(f"{origin}: {meta['steps']:,} steps at batch {meta['train_config']['batch_size']} on "
+                         f"{device} {paper}")
         else:
             spec = activa["variants"][variants[0]]
             if (spec["epochs"], spec["batch_size"]) != (settings.get("epochs"), settings.get("batch_size")):
-                notes.append(f"trained {spec['epochs']} epochs at batch {spec['batch_size']} (paper "
-                             f"{settings.get('epochs')} at {settings.get('batch_size')})")
+                notes.append(f"trained {spec['epochs']} epochs at batch {spec['batch_size']} {paper}")
     return notes
 
 
-def compare_table1(ours: pd.DataFrame, published: dict, settings: dict, config: dict) -> pd.DataFrame:
+def compare_table1(ours: pd.DataFrame, published: dict, settings: dict, config: dict,
+                   models: dict | None = None) -> pd.DataFrame:
     """Rows (row, method, metric) of v2 Table 1: published, ours, ours - published, ours / published, note.
 
     ours: the ``table1.csv`` frame (columns key, <method>_<metric>); published: ``v2_table1`` of
-    paper_values.yaml; settings: its ``v2_settings.rows``.
+    paper_values.yaml; settings: its ``v2_settings.rows``; models: variant -> its model file's metadata.
     """
     ours = ours.set_index("key")
     records = []
     for row, methods in published["rows"].items():
         for method, cells in methods.items():
-            notes = _settings_notes(config, row, method, settings.get(row, {}))
+            notes = _settings_notes(config, row, method, settings.get(row, {}), models or {})
             for metric, _, _ in METRICS:
                 if metric not in cells:
                     continue
@@ -93,13 +104,14 @@ def compare_v1(published: dict, ours: dict[str, pd.DataFrame], config: dict) -> 
     return pd.DataFrame.from_records(records, columns=COLUMNS)
 
 
-def compare(table1: pd.DataFrame, v1_tables: dict[str, pd.DataFrame], facts: dict, config: dict):
+def compare(table1: pd.DataFrame, v1_tables: dict[str, pd.DataFrame], facts: dict, config: dict,
+            models: dict | None = None):
     """Every published cell (v2 Table 1; v1 Tables 1, 2, 3, 6 where ``facts`` has them) next to ours.
 
-    table1: our ``table1.csv``; v1_tables: our v1-layout tables by name; facts: paper_values.yaml. Returns
-    (the frame with ``COLUMNS``, its Markdown).
+    table1: our ``table1.csv``; v1_tables: our v1-layout tables by name; facts: paper_values.yaml; models:
+    variant -> metadata of the Table 1 models. Returns (the frame with ``COLUMNS``, its Markdown).
     """
-    frame = compare_table1(table1, facts["v2_table1"], facts["v2_settings"]["rows"], config)
+    frame = compare_table1(table1, facts["v2_table1"], facts["v2_settings"]["rows"], config, models)
     sources = facts["v2_table1"]["source"]
     if "v1_tables" in facts:
         frame = pd.concat([frame, compare_v1(facts["v1_tables"], v1_tables, config)], ignore_index=True)

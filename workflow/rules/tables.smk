@@ -69,6 +69,7 @@ rule paper_comparison:
         table1="results/tables/table1.csv",
         v1_tables=expand("results/tables/{name}.csv", name=config["v1_tables"]),
         paper_values="config/paper_values.yaml",
+        models=expand("results/models/{variant}/model.msgpack", variant=sorted(set(ACTIVA_MODEL_OF.values()))),
     output:
         report(
             "results/tables/paper_comparison.md",
@@ -79,7 +80,9 @@ rule paper_comparison:
         "results/tables/paper_comparison.csv",
     params:
         config_args=CONFIG_ARGS,
-        reads=config_subset("families", "activa.train", "activa.variants", "table1.rows"),
+        reads=config_subset(
+            "families", "activa.train", "activa.pretrained.variants", "activa.variants", "table1.rows"
+        ),
     log:
         "results/logs/tables/paper_comparison.log",
     threads: 1
@@ -90,7 +93,7 @@ rule paper_comparison:
         "../../envs/activa.yaml"
     shell:
         "python -m activa compare {params.config_args} --table1 {input.table1} "
-        "--paper-values {input.paper_values} --v1-tables {input.v1_tables} "
+        "--paper-values {input.paper_values} --v1-tables {input.v1_tables} --models {input.models} "
         "--out-prefix results/tables/paper_comparison 2> {log}"
 
 

@@ -39,6 +39,7 @@ VARIANTS = ("gauss2", "beta2", "gauss8", "beta8", "sergio")
 # Share of the training time per variant: the eight-variable models cost 4x a two-variable step (85 vs 362 steps/s
 # on an H200, benchmarks/results/h200_train_budget_2026-11-26.md) and are further from converged.
 WEIGHTS = {"gauss2": 1.0, "beta2": 1.0, "gauss8": 2.0, "beta8": 2.0, "sergio": 1.5}
+SCHEDULE = {"schedule": "cosine", "warmup": 0.05}  # every run's learning rate: 5% warm-up, cosine decay to 0
 STARTUP_GUESS_S = 15.0  # process start, data load and (cached) compilation of one variant, until one is measured
 # Compiling a variant's training step takes 50-90 s on an H100 (the check run): the variants' programs are compiled
 # at once, in parallel processes that each train one chunk, into a persistent compilation cache that the
@@ -65,13 +66,24 @@ def pack(out: Path, logs: Path) -> None:
     tmp.replace(out / "logs.tar.gz")
 
 
-def simulate(command: list[str], log: Path, results: dict, key: str, env: dict | None = None) -> None:
+def run_logged(command: list[str], log: Path, results: dict, key: str, env: dict | None = None) -> None:
     """Run a command, its output to ``log``; ``results[key]`` = (return code, seconds). Default: on the CPU."""
     start = time.perf_counter()
     with open(log, "w") as stream:
         returncode = subprocess.run(command, stdout=stream, stderr=subprocess.STDOUT,
                                     env={**os.environ, **(env or {"JAX_PLATFORMS": "cpu"})}).returncode
     results[key] = (returncode, time.perf_counter() - start)
+
+
+def train_command(configs: list[Path], overlay: Path, budget: dict, variant: str, steps_per_call: int, data: Path,
+                  checkpoint: Path, model: Path, log_dir: Path) -> list[str]:
+    """``python -m activa train`` of ``variant`` with ``budget`` and the cosine schedule (config file ``overlay``)."""
+    write_yaml(overlay, {"activa": {
+        "training": {"steps_per_call": steps_per_call, "checkpoint_every": steps_per_call * 10**6},
+        "variants": {variant: {"budget": {**budget, **SCHEDULE}}}}})
+    return stage_command("train", [*configs, overlay], "--variant", variant, "--data", data, "--checkpoint", checkpoint,
+                         "--out-model", model, "--out-log", log_dir / "train_log.csv",
+                         "--out-figures", log_dir / "loss.png")
 
 
 def environment() -> dict:
@@ -117,26 +129,21 @@ def main() -> None:
         command = stage_command("simulate", configs, "--family", variant, "--split", "train",
                                 "--out-samples", base.with_suffix(".samples.parquet"),
                                 "--out-scms", base.with_suffix(".scms.parquet"), *extra)
-        simulations[variant] = threading.Thread(target=simulate, args=(command, logs / f"simulate_{variant}.log",
+        simulations[variant] = threading.Thread(target=run_logged, args=(command, logs / f"simulate_{variant}.log",
                                                                        sim_results, variant))
         simulations[variant].start()
 
     os.environ.update({**CACHE_ENV, "JAX_COMPILATION_CACHE_DIR": str(work / "jax_cache")})
-    schedule = {"schedule": "cosine", "warmup": 0.05}
     precompile = {}
     for variant in args.variants:
         simulations[variant].join()
         if sim_results[variant][0]:
             raise SystemExit(f"simulate {variant} failed: {(logs / f'simulate_{variant}.log').read_text()[-2000:]}")
-        overlay = write_yaml(logs / f"{variant}.precompile.yaml", {"activa": {
-            "training": {"steps_per_call": args.steps_per_call, "checkpoint_every": args.steps_per_call * 10**6},
-            "variants": {variant: {"budget": {"steps": args.steps_per_call, **schedule}}}}})
         pre = work / "precompile" / variant
-        command = stage_command("train", [*configs, overlay], "--variant", variant,
-                                "--data", work / "data" / variant / "train.samples.parquet",
-                                "--checkpoint", pre / "checkpoint.msgpack", "--out-model", pre / "model.msgpack",
-                                "--out-log", pre / "train_log.csv", "--out-figures", pre / "loss.png")
-        precompile[variant] = threading.Thread(target=simulate, args=(
+        command = train_command(configs, logs / f"{variant}.precompile.yaml", {"steps": args.steps_per_call}, variant,
+                                args.steps_per_call, work / "data" / variant / "train.samples.parquet",
+                                pre / "checkpoint.msgpack", pre / "model.msgpack", pre)
+        precompile[variant] = threading.Thread(target=run_logged, args=(
             command, logs / f"precompile_{variant}.log", sim_results, f"precompile {variant}",
             {"XLA_PYTHON_CLIENT_MEM_FRACTION": str(round(0.8 / len(args.variants), 3))}))
         precompile[variant].start()
@@ -156,15 +163,10 @@ def main() -> None:
         rest = args.variants[i:]
         share = WEIGHTS[variant] / sum(WEIGHTS[v] for v in rest)
         seconds = max(2.0, (deadline - now - overhead * len(rest)) * share)
-        overlay = write_yaml(logs / f"{variant}.config.yaml", {"activa": {
-            "training": {"steps_per_call": args.steps_per_call, "checkpoint_every": args.steps_per_call * 10**6},
-            "variants": {variant: {"budget": {"seconds": round(seconds, 1), **schedule}}}}})
         model_dir, model_path = logs / variant, work / "models" / f"{variant}.msgpack"
-        command = stage_command("train", [*configs, overlay], "--variant", variant,
-                                "--data", work / "data" / variant / "train.samples.parquet",
-                                "--checkpoint", work / "checkpoints" / f"{variant}.msgpack",
-                                "--out-model", model_path, "--out-log", model_dir / "train_log.csv",
-                                "--out-figures", model_dir / "loss.png")
+        command = train_command(configs, logs / f"{variant}.config.yaml", {"seconds": round(seconds, 1)}, variant,
+                                args.steps_per_call, work / "data" / variant / "train.samples.parquet",
+                                work / "checkpoints" / f"{variant}.msgpack", model_path, model_dir)
         print(f"[{time.perf_counter() - t0:6.1f} s] train {variant}: budget {seconds:.1f} s", flush=True)
         start = time.perf_counter()
         model_dir.mkdir(parents=True, exist_ok=True)

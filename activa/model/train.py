@@ -21,7 +21,7 @@ steps and then decayed to 0 at the budget's end (``schedule``: cosine or linear)
 small step size rather than cut off mid-descent.
 
 ``steps_per_call`` steps run inside one jitted ``lax.scan`` call; the log (loss, recon = per-sample NLL,
-kl, grad_norm, nonfinite, steps_per_s) gets one row per step.
+kl, grad_norm, nonfinite, lr, steps_per_s) gets one row per step.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class TrainConfig:
     budget_steps: int | None = None  # train this many steps instead of ``epochs``
     budget_seconds: float | None = None  # or about this many seconds (steps fixed by the first timed chunk)
     schedule: str = "constant"  # learning rate over the run: constant, or warm-up then cosine / linear to 0
-    warmup: float = 0.0  # fraction of the run's steps over which the rate rises linearly from lr / warm-up steps
+    warmup: float = 0.0  # fraction of the run's steps over which the rate rises linearly to lr
 
     def total_steps(self, n_scm: int) -> int:
         """Steps of the run: the budget's, or ``epochs`` epochs of ceil(n_scm / batch_size) steps."""
@@ -158,8 +158,9 @@ def make_run(model, tcfg: TrainConfig, n_steps: int):
         nonfinite = sum(jnp.sum(~jnp.isfinite(g)) for g in jax.tree.leaves(grads))
         grads = jax.tree.map(lambda g: jnp.where(jnp.isfinite(g), g, 0.0), grads)
         updates, opt_state = tx.update(grads, opt_state, params)
-        scale = lr_scale(step, total, tcfg.schedule, tcfg.warmup) if scheduled else jnp.float32(1.0)
+        scale = jnp.float32(1.0)
         if scheduled:  # Nadam's update is lr times a direction, so scaling it is the scheduled rate
+            scale = lr_scale(step, total, tcfg.schedule, tcfg.warmup)
             updates = jax.tree.map(lambda u: u * scale, updates)
         params = optax.apply_updates(params, updates)
         metrics = {"loss": loss, **parts, "grad_norm": optax.tree.norm(grads), "nonfinite": nonfinite,
@@ -225,7 +226,8 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
                              "to start over")
         params = serialization.from_state_dict(params, tree["params"])
         opt_state = serialization.from_state_dict(opt_state, tree["opt_state"])
-        step, total = int(saved["step"]), int(saved["total_steps"])
+        step = int(saved["step"])
+        total = int(saved["total_steps"]) if "total_steps" in saved else tcfg.total_steps(S)  # older checkpoints
         rows = {c: list(np.asarray(tree["log"][c])) for c in LOG_COLUMNS}
     elif tcfg.budget_seconds is not None:
         total = steps_in_seconds(run_of(tcfg.steps_per_call), params, opt_state, train_data, tcfg.steps_per_call,

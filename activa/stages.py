@@ -8,6 +8,7 @@ atomically. ``config`` is the part of the validated config that the stage declar
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sys
 from pathlib import Path
 
@@ -225,7 +226,7 @@ def run_pretrained(config: dict, variant: str, manifest: Path, out_model: Path, 
                                   f"of activa.pretrained.variants)")
     log = read_csv(log_path, "training log")
     with atomic_path(out_model) as tmp:
-        tmp.write_bytes(model_path.read_bytes())
+        shutil.copyfile(model_path, tmp)
     write_csv(out_log, log)
     loss_curve(log, out_figures, f"ACTIVA {spec['architecture']} {variant} (shipped): {len(log)} steps on "
                                  f"{entry['device']}, batch {entry['train_config']['batch_size']}")

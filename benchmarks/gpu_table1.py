@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from stage_command import overlay, stage_command  # benchmarks/ is on sys.path when run as a script
 
 VARIANTS = ("gauss2", "beta2", "gauss8", "beta8", "sergio")
 # Share of the training time per variant: the eight-variable models cost 4x a two-variable step (85 vs 362 steps/s
@@ -45,17 +45,6 @@ STARTUP_GUESS_S = 15.0  # process start, data load and (cached) compilation of o
 # at once, in parallel processes that each train one chunk, into a persistent compilation cache that the
 # budgeted runs then load.
 CACHE_ENV = {"JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0", "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
-
-
-def write_yaml(path: Path, settings: dict) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(settings, sort_keys=False))
-    return path
-
-
-def stage_command(stage: str, configs: list[Path], *args) -> list[str]:
-    return [sys.executable, "-m", "activa", stage, *(x for c in configs for x in ("--config", str(c))),
-            "--no-progress", *map(str, args)]
 
 
 def pack(out: Path, logs: Path) -> None:
@@ -75,13 +64,13 @@ def run_logged(command: list[str], log: Path, results: dict, key: str, env: dict
     results[key] = (returncode, time.perf_counter() - start)
 
 
-def train_command(configs: list[Path], overlay: Path, budget: dict, variant: str, steps_per_call: int, data: Path,
+def train_command(configs: list[Path], settings: Path, budget: dict, variant: str, steps_per_call: int, data: Path,
                   checkpoint: Path, model: Path, log_dir: Path) -> list[str]:
-    """``python -m activa train`` of ``variant`` with ``budget`` and the cosine schedule (config file ``overlay``)."""
-    write_yaml(overlay, {"activa": {
+    """``python -m activa train`` of ``variant`` with ``budget`` and the cosine schedule (config file ``settings``)."""
+    overlay(settings, {"activa": {
         "training": {"steps_per_call": steps_per_call, "checkpoint_every": steps_per_call * 10**6},
         "variants": {variant: {"budget": {**budget, **SCHEDULE}}}}})
-    return stage_command("train", [*configs, overlay], "--variant", variant, "--data", data, "--checkpoint", checkpoint,
+    return stage_command("train", [*configs, settings], "--variant", variant, "--data", data, "--checkpoint", checkpoint,
                          "--out-model", model, "--out-log", log_dir / "train_log.csv",
                          "--out-figures", log_dir / "loss.png")
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from activa import config as cfg
-from activa.data.format import atomic_path
+from activa.data.format import atomic_path, sha256
 from activa.model.checkpoint import read_trained
-from activa.model.shipped import FORMAT, sha256
+from activa.model.shipped import FORMAT
 
 
 def main() -> None:

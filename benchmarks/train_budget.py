@@ -23,20 +23,12 @@ import shutil
 from pathlib import Path
 
 import jax
-import yaml
 from bench_train import steps_per_second  # benchmarks/ is on sys.path when run as a script
-from stage_command import run_stage
+from stage_command import overlay, run_stage
 
 from activa import config as cfg
 from activa.data.format import read_samples
 from activa.model.variants import variant_configs
-
-
-def overlay(path: Path, settings: dict) -> Path:
-    """A config file of ``settings``, merged after the others: how the stages see this run's changes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(settings, sort_keys=False))
-    return path
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ broken uniformly at random.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import shutil
 import subprocess
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from activa.data.format import DataError, atomic_path
+from activa.data.format import DataError, atomic_path, sha256
 
 WHEEL = "avici==1.0.7"
 WHEEL_SHA256 = "c0b0467c2be98a64c675783e3adf4d77b0242ba53991f6a9b9f78e41821c2972"
@@ -47,10 +46,6 @@ NETWORK_FILES = {
 def network_paths(directory: str | Path) -> dict[str, Path]:
     """Network name -> its TSV in ``directory`` (where stage ``networks`` wrote them), for ``sergio.simulate``."""
     return {name: Path(directory) / filename for name, (filename, _) in NETWORK_FILES.items()}
-
-
-def sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _check_hash(path: Path, expected: str, what: str) -> None:

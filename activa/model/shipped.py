@@ -9,24 +9,15 @@ is exactly the one the manifest describes. ``benchmarks/ship_models.py`` writes 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
-from activa.data.format import DataError
+from activa.data.format import DataError, sha256
 
 FORMAT = "activa-models-1"
 MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.json"  # in a source checkout
 ENTRY_KEYS = ("file", "sha256", "bytes", "train_log", "train_log_sha256", "architecture", "model_config",
               "train_config", "training_data", "steps", "train_s", "device", "written_by", "final_loss")
-
-
-def sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(path: str | Path = MANIFEST) -> dict:

@@ -42,4 +42,5 @@ rule all:
         expand("results/figures/{family}_metric_ecdf.pdf", family=LINEAR_FAMILIES),
         expand("results/figures/{family}_scms.pdf", family=BIVARIATE_FAMILIES),
         CALIBRATION,
+        "results/calibration/published_baseline.md",
     default_target: True

@@ -128,6 +128,8 @@ STAGES = {
          arg("--paper-values", **PATH, help="config/paper_values.yaml"),
          arg("--v1-tables", nargs="*", default=[], type=Path, help="results/tables/v1_table*.csv"),
          arg("--models", nargs="*", default=[], type=Path, help="model files of Table 1's ACTIVA variants"),
+         arg("--published-baseline", type=Path, default=None,
+             help="results/calibration/published_baseline.csv: notes who reproduces each published baseline cell"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/paper_comparison")]),
     "figures": Stage(
         stages.run_figures, "A linear family's figures: scatter panels, metric ECDFs, mean calibration.",
@@ -153,10 +155,26 @@ STAGES = {
          arg("--out-prefix", **PATH, help="e.g. results/tables/training_cost")]),
     "calibrate": Stage(
         stages.run_calibrate, "Compare metric conventions with the published baseline values.",
-        lambda config, args: ["seed", "baseline.ridge", "metrics", "calibration",
+        lambda config, args: ["seed", "baseline.ridge", "metrics", "calibration.families",
+                              "calibration.jitter_std_candidates", "calibration.generator_variants",
                               *(f"families.{f}" for f in config["calibration"]["families"])],
         [arg("--paper-values", **PATH), arg("--out-prefix", **PATH)],
         progress=True),
+    "baseline-hypotheses": Stage(
+        stages.run_baseline_hypotheses, "Ways the published baseline could have been computed, on a test split.",
+        lambda config, args: ["seed", "baseline.ridge", "metrics.chunk_size",
+                              "calibration.baseline_hypotheses.hypotheses"],
+        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
+         arg("--out", **PATH, help="e.g. results/calibration/baseline_hypotheses/gauss2.csv")],
+        progress=True),
+    "published-baseline": Stage(
+        stages.run_published_baseline, "Which baseline hypothesis reproduces each published baseline cell.",
+        lambda config, args: ["metrics.mmd", "metrics.wsd", "metrics.erg", "calibration.baseline_hypotheses",
+                              *(f"families.{f}.{key}" for f in config["calibration"]["baseline_hypotheses"]["families"]
+                                for key in ("label", "generator"))],
+        [arg("--paper-values", **PATH, help="config/paper_values.yaml"),
+         arg("--hypotheses", **PATHS, help="results/calibration/baseline_hypotheses/<family>.csv"),
+         arg("--out-prefix", **PATH, help="e.g. results/calibration/published_baseline")]),
 }
 
 

@@ -86,11 +86,12 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path) ->
 
 
 def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[Path], models: list[Path],
-                out_prefix: Path) -> None:
+                out_prefix: Path, published_baseline: Path | None = None) -> None:
     """``compare``: every published cell next to ours; ``<prefix>.csv`` and ``<prefix>.md``.
 
     ``v1_tables``: our v1-layout tables (``<name>.csv``, the name from the file stem); ``models``: the model
-    files behind Table 1's ACTIVA cells, whose metadata says how each was trained.
+    files behind Table 1's ACTIVA cells, whose metadata says how each was trained; ``published_baseline``:
+    the ``published-baseline`` CSV, which notes who reproduces each published baseline cell.
     """
     from activa.model.checkpoint import read_trained
     from activa.report import comparison
@@ -105,7 +106,15 @@ def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[
         raise DataError(f"{table1}: missing column(s) {sorted(missing)}")
     v1 = {Path(path).stem: read_csv(path, "v1 table CSV") for path in v1_tables}
     trained = {meta["variant"]: meta for meta in (read_trained(path)[0] for path in models)}
-    frame, text = comparison.compare(ours, v1, facts, config, trained)
+    hypotheses = None
+    if published_baseline is not None:
+        from activa.report.published_baseline import COLUMNS
+
+        hypotheses = read_csv(published_baseline, "published-baseline CSV")
+        missing = set(COLUMNS) - set(hypotheses.columns)
+        if missing:
+            raise DataError(f"{published_baseline}: missing column(s) {sorted(missing)}")
+    frame, text = comparison.compare(ours, v1, facts, config, trained, hypotheses)
     write_csv(Path(out_prefix).with_suffix(".csv"), frame)
     write_text(Path(out_prefix).with_suffix(".md"), text)
 
@@ -169,6 +178,52 @@ def run_calibrate(config: dict, paper_values: Path, out_prefix: Path, progress: 
     out_prefix = Path(out_prefix)
     write_csv(out_prefix.with_suffix(".csv"), frame)
     write_csv(out_prefix.with_suffix(".sensitivity.csv"), sensitivity)
+    write_text(out_prefix.with_suffix(".md"), text)
+
+
+def run_baseline_hypotheses(config: dict, family: str, data: Path, out: Path, progress: bool = True) -> None:
+    """``baseline-hypotheses``: every baseline hypothesis on a family's test split under every candidate
+    metric convention (``<out>``: CSV, one row per hypothesis, metric and convention)."""
+    from activa.eval.calibration import hypothesis_scores
+
+    write_csv(out, hypothesis_scores(config, family, read_samples(data), progress))
+
+
+def run_published_baseline(config: dict, paper_values: Path, hypotheses: list[Path], out_prefix: Path) -> None:
+    """``published-baseline``: the published baseline cells under each hypothesis (``<prefix>.md``, ``.csv``:
+    one row per cell, hypothesis and convention; ``.verdict.csv``: cells reproduced per hypothesis)."""
+    import pandas as pd
+
+    from activa.report import published_baseline as pb
+
+    spec = config["calibration"]["baseline_hypotheses"]
+    families = {f: cfg.family(config, f) for f in spec["families"]}
+    facts = yaml.safe_load(Path(paper_values).read_text())
+    if "v2_table1" not in facts:
+        raise cfg.ConfigError(f"{paper_values}: missing top-level key 'v2_table1'")
+    frames = []
+    for path in hypotheses:
+        frame = read_csv(path, "baseline-hypotheses CSV")
+        missing = set(pb.SCORE_COLUMNS) - set(frame.columns)
+        if missing:
+            raise DataError(f"{path}: missing column(s) {sorted(missing)}")
+        absent = sorted(set(spec["hypotheses"]) - set(frame["hypothesis"]))
+        if absent:
+            raise DataError(f"{path}: no rows for hypothesis(es) {absent} of calibration.baseline_hypotheses "
+                            "(written with other hypotheses? rerun baseline-hypotheses)")
+        unknown = sorted(set(frame["family"]) - set(families))
+        if unknown:
+            raise DataError(f"{path}: family {unknown} is not in calibration.baseline_hypotheses.families")
+        frames.append(frame)
+    scores = pd.concat(frames, ignore_index=True)
+    cells = pb.published_cells(facts, families)
+    frame = pb.match(cells, scores, spec["hypotheses"], config["metrics"], spec["within"])
+    pairs = {f: int(n) for f, n in scores.groupby("family", sort=False)["pairs"].first().items()}
+    source = "; ".join(facts[k]["source"] for k in ("v2_table1", "v1_tables") if k in facts)
+    verdict, text = pb.report(frame, spec["hypotheses"], config["metrics"], spec["within"], pairs, source)
+    out_prefix = Path(out_prefix)
+    write_csv(out_prefix.with_suffix(".csv"), frame)
+    write_csv(out_prefix.with_suffix(".verdict.csv"), verdict)
     write_text(out_prefix.with_suffix(".md"), text)
 
 

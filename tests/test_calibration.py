@@ -61,3 +61,47 @@ def test_report_verdicts():
     assert "pinned: the best candidate is within a factor 1.5 on average" in text
     assert "- WSD: best `w1` with jitter sd 0.1 (off by a factor 4.00 on average); configured `w1` (factor 4.00). not pinned" in text
     assert "| **w1** (configured) | 0.1 | 0.602 | 2.5 (0.25) | 5 (0.25) |" in text
+
+
+def test_coordinate_w1_is_scipys_one_dimensional_distance():
+    from scipy.stats import wasserstein_distance
+
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((4, 12, 3)), rng.gamma(2.0, size=(4, 12, 3))
+    w1 = calibration.coordinate_w1(x, y, chunk_size=2)
+    assert np.allclose(w1, [[wasserstein_distance(x[p, :, j], y[p, :, j]) for j in range(3)] for p in range(4)])
+    fewer = y[:, :7]
+    w1 = calibration.coordinate_w1(x, fewer, chunk_size=2)
+    assert np.allclose(w1, [[wasserstein_distance(x[p, :, j], fewer[p, :, j]) for j in range(3)] for p in range(4)])
+
+
+def test_hypothesis_scores_reproduce_the_pipelines_baseline_and_score_each_hypothesis():
+    from activa.eval import baseline, scoring
+    from tests.conftest import simulate_test_split
+
+    config, _, truth = simulate_test_split("gauss2", 6)
+    frame = calibration.hypothesis_scores(config, "gauss2", truth, progress=False)
+    hypotheses = config["calibration"]["baseline_hypotheses"]["hypotheses"]
+    assert set(frame["hypothesis"]) == set(hypotheses) and (frame["pairs"] == 12).all()
+    value = frame.set_index(["hypothesis", "metric", "convention"])["value"]
+    expected = scoring.score(truth, baseline.predict_samples(config, truth, "gauss2", "test"), config["metrics"], 0,
+                             progress=False)
+    configured = calibration.configured_names(config["metrics"])
+    for metric in ("mmd", "wsd", "erg"):  # the correct hypothesis is Table 1's baseline, value for value
+        assert np.isclose(value[("correct", metric, configured[metric])], expected[metric].mean(), rtol=1e-12)
+    # the same draw scored against the observational samples: far from the do(V = 5) truth
+    assert value[("observational_truth", "wsd", "w1")] > 3 * value[("correct", "wsd", "w1")]
+    assert value[("query_at_0", "wsd", "w1")] > 3 * value[("correct", "wsd", "w1")]
+
+
+def test_hypotheses_that_coincide_with_the_baseline_score_the_same():
+    """SERGIO's query value is 0: 'at 0' is the baseline itself, and is scored once."""
+    from tests.conftest import simulate_test_split
+
+    config, _, truth = simulate_test_split("gauss2", 4)
+    truth.value[truth.target >= 0] = 0.0
+    value = calibration.hypothesis_scores(config, "gauss2", truth, progress=False).set_index(
+        ["hypothesis", "metric", "convention"])["value"]
+    for name in ("query_at_0", "condition_at_0", "set_at_0"):
+        assert value[name].equals(value["correct"])
+    assert not value["normal_fit"].equals(value["correct"])

@@ -77,3 +77,40 @@ def test_v1_cells_are_matched_to_our_v1_layout_rows(root, smoke_config):
     assert comparison.compare_v1(unmatched, {}, smoke_config)["note"].tolist() == ["no counterpart in our tables"] * 4
     missing = cells.loc[("v1 Table 2", "Gaussian", "Baseline", "mmd")]
     assert math.isnan(missing["ours"]) and missing["note"] == "not computed in this run"
+
+
+def test_each_method_is_divided_by_the_baseline_of_its_row_ours_and_the_papers(root, smoke_config):
+    facts = yaml.safe_load((root / "config/paper_values.yaml").read_text())
+    frame, text = comparison.compare(_ours(), {}, facts, smoke_config)
+    cells = frame.set_index(["table", "row", "method", "metric"])
+    activa = cells.loc[("v2 Table 1", "gauss2", "activa", "wsd")]
+    assert math.isclose(activa["vs_baseline_ours"], 0.5 / 1.1) and math.isclose(activa["vs_baseline_paper"], 1.9 / 8.0)
+    assert math.isnan(cells.loc[("v2 Table 1", "gauss2", "baseline", "wsd"), "vs_baseline_ours"])
+    gaussian10 = cells.loc[("v1 Table 2", "Gaussian", "Gaussian 10", "erg")]  # v1: "Baseline", capitalised
+    assert math.isclose(gaussian10["vs_baseline_paper"], 9.31 / 16.13) and math.isnan(gaussian10["vs_baseline_ours"])
+    assert math.isnan(cells.loc[("v1 Table 1", "Gaussian", "ACTIVA", "p_value"), "vs_baseline_paper"])
+    assert "| Gauss 2 | activa | WSD | 1.90 | 0.50 | -1.40 | 0.26 | 0.45 (0.24) |" in text
+
+
+def test_a_baseline_cell_notes_which_hypothesis_reproduces_it(root, smoke_config):
+    facts = yaml.safe_load((root / "config/paper_values.yaml").read_text())
+    hits = pd.DataFrame([
+        {"table": "v2 Table 1", "row": "gauss2", "metric": "wsd", "hypothesis": "correct", "is_baseline": True,
+         "configured": True, "within": False},
+        {"table": "v2 Table 1", "row": "gauss2", "metric": "wsd", "hypothesis": "query_at_0", "is_baseline": False,
+         "configured": True, "within": True},
+        {"table": "v2 Table 1", "row": "gauss2", "metric": "mmd", "hypothesis": "correct", "is_baseline": True,
+         "configured": True, "within": True},
+        {"table": "v2 Table 1", "row": "gauss2", "metric": "erg", "hypothesis": "query_at_0", "is_baseline": False,
+         "configured": False, "within": True},  # another convention: not a reproduction under ours
+    ])
+    frame, _ = comparison.compare(_ours(), {}, facts, smoke_config, published_baseline=hits)
+    notes = frame.set_index(["table", "row", "method", "metric"])["note"]
+    notes = notes.str.removeprefix("test SCMs 16 (paper 1000); ")
+    assert notes[("v2 Table 1", "gauss2", "baseline", "wsd")] == (
+        "published value reproduced by `query_at_0`, not by the correct baseline")
+    assert notes[("v2 Table 1", "gauss2", "baseline", "mmd")] == "published value reproduced by the correct baseline"
+    assert notes[("v2 Table 1", "gauss2", "baseline", "erg")] == (
+        "published value reproduced by neither the correct baseline nor a hypothesis")
+    assert "reproduced" not in notes[("v2 Table 1", "gauss2", "activa", "wsd")]  # ACTIVA cells: no such note
+    assert notes[("v2 Table 1", "beta8", "baseline", "wsd")] == "test SCMs 12 (paper 3000)"  # not scored: no claim

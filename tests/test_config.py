@@ -81,3 +81,15 @@ def test_snakemake_rejects_bad_config_before_any_job(root, tmp_path):
     assert result.returncode != 0
     assert "squared" in result.stdout + result.stderr
     assert "is not of type 'boolean'" in result.stdout + result.stderr
+
+
+def test_a_baseline_hypothesis_names_a_query_none_or_a_number(root, tmp_path):
+    good = write(tmp_path, "calibration: {baseline_hypotheses: {hypotheses: {at_2: {condition_on: 2.0, set_to: none, "
+                           "truth: observational}}}}\n")
+    spec = load_config([root / "config/config.yaml", good])["calibration"]["baseline_hypotheses"]["hypotheses"]
+    assert spec["at_2"] == {"condition_on": 2.0, "set_to": "none", "truth": "observational"}
+    bad = write(tmp_path, "calibration: {baseline_hypotheses: {hypotheses: {x: {condition_on: zero, set_to: query, "
+                          "truth: interventional}}}}\n")
+    with pytest.raises(ConfigError, match=r"invalid config key 'calibration\.baseline_hypotheses\.hypotheses\.x\."
+                                          r"condition_on': 'zero' is not valid under any of the given schemas"):
+        load_config([root / "config/config.yaml", bad])

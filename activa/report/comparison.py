@@ -15,7 +15,8 @@ import pandas as pd
 
 from activa.report.tables import METRICS
 
-COLUMNS = ["table", "row", "method", "metric", "published", "ours", "difference", "ratio", "note"]
+COLUMNS = ["table", "row", "method", "metric", "published", "ours", "difference", "ratio", "vs_baseline_ours",
+           "vs_baseline_paper", "note"]
 
 
 def _settings_notes(config: dict, row: str, method: str, settings: dict, models: dict) -> list[str]:
@@ -104,20 +105,64 @@ def compare_v1(published: dict, ours: dict[str, pd.DataFrame], config: dict) -> 
     return pd.DataFrame.from_records(records, columns=COLUMNS)
 
 
+def is_baseline(method: str) -> bool:
+    return method.lower() == "baseline"
+
+
+def versus_baseline(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add each method's ratio to the baseline of the same (table, row, metric), ours and the paper's.
+
+    On the same data a ratio does not depend on the metric's scale, so it compares where values cannot.
+    Empty for the baseline itself and for p-values.
+    """
+    frame = frame.copy()
+    base = frame[frame["method"].map(is_baseline)].set_index(["table", "row", "metric"])
+    for column, source in (("vs_baseline_ours", "ours"), ("vs_baseline_paper", "published")):
+        values = []
+        for _, r in frame.iterrows():
+            key = (r["table"], r["row"], r["metric"])
+            if is_baseline(r["method"]) or r["metric"] == "p_value" or key not in base.index:
+                values.append(math.nan)
+            else:
+                denominator = float(base.at[key, source])
+                values.append(float(r[source]) / denominator if denominator else math.nan)
+        frame[column] = values
+    return frame
+
+
+def baseline_notes(frame: pd.DataFrame, published_baseline: pd.DataFrame) -> pd.DataFrame:
+    """Note on each published baseline cell which hypothesis of results/calibration/published_baseline.csv
+    reproduces it (configured conventions): the correct baseline, another hypothesis, or neither."""
+    from activa.report.published_baseline import note, reproduced_by
+
+    hits = reproduced_by(published_baseline)
+    correct = set(published_baseline.loc[published_baseline["is_baseline"], "hypothesis"])
+    frame = frame.copy()
+    for i, r in frame.iterrows():
+        key = (r["table"], r["row"], r["metric"])
+        if is_baseline(r["method"]) and key in hits:
+            frame.at[i, "note"] = "; ".join(filter(None, [r["note"], note(hits[key], correct)]))
+    return frame
+
+
 def compare(table1: pd.DataFrame, v1_tables: dict[str, pd.DataFrame], facts: dict, config: dict,
-            models: dict | None = None):
+            models: dict | None = None, published_baseline: pd.DataFrame | None = None):
     """Every published cell (v2 Table 1; v1 Tables 1, 2, 3, 6 where ``facts`` has them) next to ours.
 
     table1: our ``table1.csv``; v1_tables: our v1-layout tables by name; facts: paper_values.yaml; models:
-    variant -> metadata of the Table 1 models. Returns (the frame with ``COLUMNS``, its Markdown).
+    variant -> metadata of the Table 1 models; published_baseline: results/calibration/published_baseline.csv
+    (notes on the baseline cells). Returns (the frame with ``COLUMNS``, its Markdown).
     """
     frame = compare_table1(table1, facts["v2_table1"], facts["v2_settings"]["rows"], config, models)
     sources = facts["v2_table1"]["source"]
     if "v1_tables" in facts:
         frame = pd.concat([frame, compare_v1(facts["v1_tables"], v1_tables, config)], ignore_index=True)
         sources += "; " + facts["v1_tables"]["source"]
+    frame = versus_baseline(frame)
+    if published_baseline is not None:
+        frame = baseline_notes(frame, published_baseline)
     labels = {row["key"]: row["label"] for row in config["table1"]["rows"]}
-    return frame, to_markdown(frame, labels, sources)
+    return frame[COLUMNS], to_markdown(frame[COLUMNS], labels, sources)
 
 
 def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str:
@@ -127,17 +172,25 @@ def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str
 
     lines = [f"# Paper versus ours: {source}", "",
              "Every published cell next to ours. difference = ours - published, ratio = ours / published. "
-             "Which metric conventions are pinned by the published baseline (MMD) and which are not (WSD, ERG) "
-             "is in results/calibration/metric_conventions.md: compare WSD and ERG by ratio between methods, "
-             "not by value.", "",
-             "| table | row | method | metric | published | ours | difference | ratio | note |",
-             "|---|---|---|---|---:|---:|---:|---:|---|"]
+             "vs baseline: the method's value divided by the baseline's on the same row and metric, ours "
+             "(the paper's): on the same data such a ratio does not depend on the metric's scale. Which metric "
+             "conventions the published baseline pins is in results/calibration/metric_conventions.md, and which "
+             "way of computing the baseline reproduces the published baseline cells in "
+             "results/calibration/published_baseline.md (noted on each baseline cell).", "",
+             "| table | row | method | metric | published | ours | difference | ratio | vs baseline: ours (paper) "
+             "| note |",
+             "|---|---|---|---|---:|---:|---:|---:|---:|---|"]
     names = {m: label for m, label, _ in METRICS} | {"p_value": "p"}
+
+    def versus(r):
+        ours, paper = fmt(r["vs_baseline_ours"]), fmt(r["vs_baseline_paper"])
+        return f"{ours} ({paper})" if ours or paper else ""
+
     for _, r in frame.iterrows():
         digits = 3 if r["metric"] == "p_value" else 2
         lines.append(f"| {r['table']} | {labels.get(r['row'], r['row'])} | {r['method']} | "
                      f"{names.get(r['metric'], r['metric'])} | {fmt(r['published'], digits)} | {fmt(r['ours'], digits)} | "
-                     f"{fmt(r['difference'], digits)} | {fmt(r['ratio'])} | {r['note']} |")
+                     f"{fmt(r['difference'], digits)} | {fmt(r['ratio'])} | {versus(r)} | {r['note']} |")
     computed = frame.dropna(subset=["ours"])
     lines += ["", f"{len(computed)} of {len(frame)} published cells computed in this run."]
     v2 = computed[computed["table"] == "v2 Table 1"]

@@ -65,6 +65,12 @@ for _variant in PRETRAINED:
 TRAINED = [variant for variant in ACTIVA["train"] if variant not in PRETRAINED]
 TABLE1_FAMILIES = [row["key"] for row in config["table1"]["rows"]]
 CALIBRATION = multiext("results/calibration/metric_conventions", ".md", ".csv", ".sensitivity.csv")
+HYPOTHESIS_FAMILIES = config["calibration"]["baseline_hypotheses"]["families"]
+for _family in HYPOTHESIS_FAMILIES:
+    if _family not in config["families"]:
+        raise WorkflowError(
+            f"config key 'calibration.baseline_hypotheses.families': family '{_family}' is not in families"
+        )
 
 
 wildcard_constraints:

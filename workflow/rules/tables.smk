@@ -70,6 +70,7 @@ rule paper_comparison:
         v1_tables=expand("results/tables/{name}.csv", name=config["v1_tables"]),
         paper_values="config/paper_values.yaml",
         models=expand("results/models/{variant}/model.msgpack", variant=sorted(set(ACTIVA_MODEL_OF.values()))),
+        published_baseline="results/calibration/published_baseline.csv",
     output:
         report(
             "results/tables/paper_comparison.md",
@@ -94,7 +95,7 @@ rule paper_comparison:
     shell:
         "python -m activa compare {params.config_args} --table1 {input.table1} "
         "--paper-values {input.paper_values} --v1-tables {input.v1_tables} --models {input.models} "
-        "--out-prefix results/tables/paper_comparison 2> {log}"
+        "--published-baseline {input.published_baseline} --out-prefix results/tables/paper_comparison 2> {log}"
 
 
 rule v1_table:

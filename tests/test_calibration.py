@@ -105,3 +105,12 @@ def test_hypotheses_that_coincide_with_the_baseline_score_the_same():
     for name in ("query_at_0", "condition_at_0", "set_at_0"):
         assert value[name].equals(value["correct"])
     assert not value["normal_fit"].equals(value["correct"])
+
+
+def test_coordinate_energy_is_scipys_one_dimensional_energy_distance_squared():
+    from scipy.stats import energy_distance
+
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((3, 11, 2)), rng.gamma(2.0, size=(3, 7, 2))
+    expected = [[energy_distance(x[p, :, j], y[p, :, j]) ** 2 for j in range(2)] for p in range(3)]
+    assert np.allclose(calibration.coordinate_energy(x, y), expected)

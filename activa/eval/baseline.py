@@ -69,7 +69,7 @@ def sample_query(observational: np.ndarray, target: np.ndarray, condition_on: np
     """
     target = np.asarray(target, dtype=np.int64)
     if (target < 0).any():
-        raise ValueError("baseline.predict: every target must be >= 0 (interventional regimes only)")
+        raise ValueError("baseline.sample_query: every target must be >= 0 (interventional regimes only)")
     mean, cov = fit_gaussian(observational, ridge)
     if condition_on is None:
         mean, cov = (np.repeat(a[:, None], len(target), axis=1) for a in (mean, cov))
@@ -105,7 +105,7 @@ def hypothesis_values(spec: dict, value: np.ndarray) -> tuple[np.ndarray | None,
 
 
 def describe_hypothesis(spec: dict) -> str:
-    """A hypothesis spec in words, e.g. 'normal fit conditioned on V_t = 0, V_t set to 0; truth: ...'."""
+    """A hypothesis spec in words, e.g. 'normal fit conditioned on V_t = 0, V_t set to 0; scored against ...'."""
     def words(setting, verb):
         if setting == "query":
             return f"{verb} v"

@@ -115,18 +115,15 @@ def versus_baseline(frame: pd.DataFrame) -> pd.DataFrame:
     On the same data a ratio does not depend on the metric's scale, so it compares where values cannot.
     Empty for the baseline itself and for p-values.
     """
+    keys = ["table", "row", "metric"]
+    baseline = frame["method"].map(is_baseline)
+    base = frame.loc[baseline, keys + ["ours", "published"]]
+    merged = frame[keys].merge(base, on=keys, how="left")  # a left merge keeps frame's row order
+    compared = (~baseline & (frame["metric"] != "p_value")).to_numpy()
     frame = frame.copy()
-    base = frame[frame["method"].map(is_baseline)].set_index(["table", "row", "metric"])
     for column, source in (("vs_baseline_ours", "ours"), ("vs_baseline_paper", "published")):
-        values = []
-        for _, r in frame.iterrows():
-            key = (r["table"], r["row"], r["metric"])
-            if is_baseline(r["method"]) or r["metric"] == "p_value" or key not in base.index:
-                values.append(math.nan)
-            else:
-                denominator = float(base.at[key, source])
-                values.append(float(r[source]) / denominator if denominator else math.nan)
-        frame[column] = values
+        ratio = frame[source].to_numpy(dtype=float) / merged[source].replace(0.0, np.nan).to_numpy(dtype=float)
+        frame[column] = np.where(compared, ratio, np.nan)
     return frame
 
 

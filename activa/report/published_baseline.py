@@ -66,12 +66,14 @@ def match(cells: pd.DataFrame, scores: pd.DataFrame, hypotheses: dict, metrics_c
     return frame[COLUMNS].reset_index(drop=True)
 
 
-def best_conventions(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per (hypothesis, metric): the convention with the smallest mean |log10 ratio| over the linear cells."""
+def best_conventions(frame: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Per (hypothesis, metric) the convention with the smallest mean |log10 ratio| over the linear cells, and
+    the rows of ``frame`` under those conventions: (Series (hypothesis, metric) -> convention, rows)."""
     linear = frame[frame["kind"] == "linear"].assign(error=lambda f: np.abs(np.log10(f["ratio"].clip(lower=1e-12))))
     score = linear.groupby(["hypothesis", "metric", "convention"], as_index=False)["error"].mean()
     best = score.sort_values(["hypothesis", "metric", "error", "convention"]).groupby(["hypothesis", "metric"]).head(1)
-    return best.reset_index(drop=True)
+    rows = frame.merge(best[["hypothesis", "metric", "convention"]], on=["hypothesis", "metric", "convention"])
+    return best.set_index(["hypothesis", "metric"])["convention"], rows
 
 
 def _counts(frame: pd.DataFrame, hypothesis: str) -> dict[str, tuple[int, int]]:
@@ -83,8 +85,7 @@ def _counts(frame: pd.DataFrame, hypothesis: str) -> dict[str, tuple[int, int]]:
 def verdicts(frame: pd.DataFrame, hypotheses: list[str]) -> pd.DataFrame:
     """Cells reproduced per hypothesis, with the configured conventions and with its best-fitting ones."""
     configured = frame[frame["configured"]]
-    best = best_conventions(frame)
-    chosen = frame.merge(best[["hypothesis", "metric", "convention"]], on=["hypothesis", "metric", "convention"])
+    best, chosen = best_conventions(frame)
     records = []
     for name in hypotheses:
         mine, fitted = _counts(configured, name), _counts(chosen, name)
@@ -95,8 +96,7 @@ def verdicts(frame: pd.DataFrame, hypotheses: list[str]) -> pd.DataFrame:
             "sergio_within": mine["sergio"][0], "sergio_cells": mine["sergio"][1],
             "linear_mean_abs_log10_ratio": float(np.abs(np.log10(linear["ratio"].clip(lower=1e-12))).mean()),
             "best_linear_within": fitted["linear"][0], "best_sergio_within": fitted["sergio"][0],
-            **{f"best_{m}": best[(best["hypothesis"] == name) & (best["metric"] == m)]["convention"].iloc[0]
-               for m, _ in METRICS if ((best["hypothesis"] == name) & (best["metric"] == m)).any()},
+            **{f"best_{m}": best.get((name, m), "") for m, _ in METRICS},
         })
     return pd.DataFrame.from_records(records)
 
@@ -167,8 +167,8 @@ def report(frame: pd.DataFrame, hypotheses: dict, metrics_config: dict, within: 
     ]
     for _, r in table.iterrows():
         lines.append(f"| `{r['hypothesis']}` | {r['linear_within']} of {r['linear_cells']} | {r['sergio_within']} of "
-                     f"{r['sergio_cells']} | {r['linear_mean_abs_log10_ratio']:.3f} | `{r.get('best_mmd', '')}` | "
-                     f"`{r.get('best_wsd', '')}` | `{r.get('best_erg', '')}` | {r['best_linear_within']} of "
+                     f"{r['sergio_cells']} | {r['linear_mean_abs_log10_ratio']:.3f} | `{r['best_mmd']}` | "
+                     f"`{r['best_wsd']}` | `{r['best_erg']}` | {r['best_linear_within']} of "
                      f"{r['linear_cells']} | {r['best_sergio_within']} of {r['sergio_cells']} |")
     if len(table):
         top = table.sort_values(["linear_within", "linear_mean_abs_log10_ratio"], ascending=[False, True]).iloc[0]
@@ -178,11 +178,9 @@ def report(frame: pd.DataFrame, hypotheses: dict, metrics_config: dict, within: 
     lines += ["", "## Cells, configured conventions", "",
               f"ours (ours / published); bold: within {percent}.", ""]
     lines += _cell_table(frame[frame["configured"]], order, names)
-    best = best_conventions(frame)
-    chosen = frame.merge(best[["hypothesis", "metric", "convention"]], on=["hypothesis", "metric", "convention"])
     lines += ["", "## Cells, each hypothesis's best conventions", "",
               "As above, each hypothesis under the conventions named in its verdict row.", ""]
-    lines += _cell_table(chosen, order, names)
+    lines += _cell_table(best_conventions(frame)[1], order, names)
     return table, "\n".join(lines) + "\n"
 
 

@@ -19,6 +19,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/baseline.smk"
+include: "workflow/rules/references.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/pretrained.smk"
 include: "workflow/rules/predict.smk"
@@ -33,13 +34,15 @@ rule all:
     input:
         expand("results/data/{family}/test.samples.parquet", family=FAMILIES),
         TABLE1,
+        TABLE1_REFERENCES,
         LATENTS_TABLE,
         "results/tables/paper_comparison.md",
         expand("results/tables/{name}.md", name=config["v1_tables"]),
         ["results/tables/training_cost.md"] if ACTIVA["train"] else [],
         expand("results/effects/{family}.md", family=[f for f in ACTIVA_FAMILIES if f in LINEAR_FAMILIES]),
         expand("results/figures/loss_{variant}.{ext}", variant=ACTIVA["train"], ext=["png", "pdf"]),
-        expand("results/figures/{family}_metric_ecdf.pdf", family=LINEAR_FAMILIES),
+        expand("results/figures/{family}_metric_ecdf.pdf", family=FAMILIES),
+        expand("results/figures/{family}_mean_calibration.pdf", family=LINEAR_FAMILIES),
         expand("results/figures/{family}_scms.pdf", family=BIVARIATE_FAMILIES),
         CALIBRATION,
         "results/calibration/published_baseline.md",

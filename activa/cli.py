@@ -37,14 +37,14 @@ class Stage:
 
 
 def _table_reads(config: dict, args: argparse.Namespace) -> list[str]:
-    if args.name == "table1":
-        return ["table1.rows"]
+    if args.name in ("table1", "table1_references"):
+        return ["seed", "intervals", "table1.rows"]
     if args.name == "latents":
-        return ["table1.rows", "activa.inference.methods"]
+        return ["seed", "intervals", "table1.rows", "activa.inference.methods"]
     if args.name not in config["v1_tables"]:
-        raise cfg.ConfigError(f"table: unknown table '{args.name}', expected table1, latents or one of v1_tables "
-                              f"({', '.join(config['v1_tables'])})")
-    return [f"v1_tables.{args.name}"]
+        raise cfg.ConfigError(f"table: unknown table '{args.name}', expected table1, table1_references, latents or "
+                              f"one of v1_tables ({', '.join(config['v1_tables'])})")
+    return ["seed", "intervals", f"v1_tables.{args.name}"]
 
 
 def _train_reads(config: dict, args: argparse.Namespace) -> list[str]:
@@ -85,6 +85,28 @@ STAGES = {
         stages.run_baseline, "Conditional-Gaussian baseline predictions for a samples file.",
         lambda config, args: ["seed", "baseline.ridge", f"families.{args.family}"],
         [arg("--family", **REQUIRED), arg("--data", **PATH), arg("--out", **PATH)]),
+    "no-effect": Stage(
+        stages.run_no_effect, "Reference no_effect: the observational samples with V_t set to v.",
+        lambda config, args: ["seed", f"families.{args.family}"],
+        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
+         arg("--out", **PATH)]),
+    "oracle-graph": Stage(
+        stages.run_oracle_graph, "Reference oracle_graph: least squares on the true parents, sampled under do().",
+        lambda config, args: ["seed", f"families.{args.family}"],
+        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
+         arg("--scms", **PATH, help="the family's test.scms.parquet (the true graphs)"), arg("--out", **PATH)]),
+    "truth-resample": Stage(
+        stages.run_truth_resample, "Reference truth_resample: a second draw of the ground truth (noise floor).",
+        lambda config, args: ["seed", f"families.{args.family}"],
+        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
+         arg("--scms", **PATH, help="the family's test.scms.parquet (the SCMs to redraw)"), arg("--out", **PATH)]),
+    "dowhy-gcm": Stage(
+        stages.run_dowhy_gcm, "Reference dowhy_gcm: dowhy.gcm with the true graph, on a subset of test SCMs.",
+        lambda config, args: ["seed", f"families.{args.family}", "references.dowhy_gcm"],
+        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
+         arg("--scms", **PATH, help="the family's test.scms.parquet (the true graphs)"), arg("--out", **PATH),
+         arg("--workers", type=int, default=1, help="processes; the output does not change")],
+        progress=True),
     "metrics": Stage(
         stages.run_metrics, "Score a predictions file against the ground truth (MMD, WSD, ERG, p).",
         lambda config, args: ["seed", "metrics"],
@@ -93,8 +115,9 @@ STAGES = {
         progress=True),
     "table": Stage(
         stages.run_table, "Write a metric table (CSV, Markdown, LaTeX) from metrics files.", _table_reads,
-        [arg("--name", **REQUIRED, help="table1: ACTIVA vs baseline (v2 Table 1); latents: one column group per "
-                                        "activa.inference.methods entry; or a table of the config's v1_tables"),
+        [arg("--name", **REQUIRED, help="table1: ACTIVA vs baseline (v2 Table 1); table1_references: with the "
+                                        "reference methods; latents: one column group per activa.inference.methods "
+                                        "entry; or a table of the config's v1_tables"),
          arg("--metrics", nargs="*", default=[], type=Path, help="metrics files"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/table1")]),
     "train": Stage(
@@ -132,13 +155,14 @@ STAGES = {
              help="results/calibration/published_baseline.csv: notes who reproduces each published baseline cell"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/paper_comparison")]),
     "figures": Stage(
-        stages.run_figures, "A linear family's figures: scatter panels, metric ECDFs, mean calibration.",
-        _linear_family_reads,
+        stages.run_figures, "A family's figures: metric ECDFs; linear families: mean calibration, scatter panels.",
+        lambda config, args: [f"families.{args.family}.generator", f"families.{args.family}.label"],
         [arg("--family", **REQUIRED),
-         arg("--kind", **REQUIRED, choices=["summary", "scatter"],
-             help="summary: metric ECDFs and mean calibration; scatter: v2 Fig. 2 / v1 Figs. 3-5 (d = 2)"),
-         arg("--scms", **PATH), arg("--truth", **PATH),
-         arg("--pred", **PATHS, help="predictions (method from metadata)"),
+         arg("--kind", **REQUIRED, choices=["ecdf", "summary", "scatter"],
+             help="ecdf: metric ECDFs (any family); summary: mean calibration; scatter: v2 Fig. 2 / v1 Figs. 3-5 "
+                  "(d = 2)"),
+         arg("--scms", type=Path, help="summary, scatter"), arg("--truth", type=Path, help="summary, scatter"),
+         arg("--pred", nargs="+", type=Path, help="summary, scatter: predictions (method from metadata)"),
          arg("--metrics", **PATHS, help="metrics files (method from metadata)"), arg("--out-dir", **PATH)]),
     "effects": Stage(
         stages.run_effects, "Mean errors on descendants vs non-descendants of the target, per method.",

@@ -54,35 +54,115 @@ def run_baseline(config: dict, family: str, data: Path, out: Path) -> None:
                               "ridge": config["baseline"]["ridge"]})
 
 
+def _reference_inputs(data: Path, scms: Path | None):
+    """A reference method's inputs: the test split's samples and, if given, its SCMs (checked to match)."""
+    from activa.eval.references import check_scms
+
+    truth = read_samples(data)
+    if scms is None:
+        return truth, None
+    table = read_scms(scms)
+    check_scms(table, truth, str(scms), str(data))
+    return truth, table
+
+
+def _write_reference(config: dict, family: str, method: str, truth, pred, out: Path, **meta) -> None:
+    split = truth.meta.get("split", "test")
+    write_samples(out, pred, {**family_meta(config, family, split), "kind": "predictions", "method": method, **meta})
+
+
+def run_no_effect(config: dict, family: str, data: Path, out: Path) -> None:
+    """``no-effect``: the observational samples with V_t set to v, for every query of a test split."""
+    from activa.eval.references import no_effect
+
+    truth, _ = _reference_inputs(data, None)
+    _write_reference(config, family, "no_effect", truth, no_effect(truth), out)
+
+
+def run_oracle_graph(config: dict, family: str, data: Path, scms: Path, out: Path) -> None:
+    """``oracle-graph``: the true graph's mechanisms fitted by least squares, sampled under each query."""
+    import numpy as np
+
+    from activa.data.scm import seed_sequence
+    from activa.eval.references import oracle_graph, residual_kind
+
+    truth, table = _reference_inputs(data, scms)
+    split = truth.meta.get("split", "test")
+    rng = np.random.Generator(np.random.PCG64(seed_sequence(config["seed"], "oracle_graph", family, split)))
+    kind = residual_kind(table)
+    _write_reference(config, family, "oracle_graph", truth, oracle_graph(truth, table, rng, kind), out,
+                     residuals=kind)
+
+
+def run_truth_resample(config: dict, family: str, data: Path, scms: Path, out: Path) -> None:
+    """``truth-resample``: a second, independent draw of the ground truth's interventional regimes."""
+    from activa.data.scm import seed_sequence
+    from activa.eval.references import truth_resample
+
+    truth, table = _reference_inputs(data, scms)
+    split = truth.meta.get("split", "test")
+    pred = truth_resample(truth, table, cfg.family(config, family),
+                          seed_sequence(config["seed"], "truth_resample", family, split))
+    _write_reference(config, family, "truth_resample", truth, pred, out)
+
+
+def run_dowhy_gcm(config: dict, family: str, data: Path, scms: Path, out: Path, workers: int = 1,
+                  progress: bool = True) -> None:
+    """``dowhy-gcm``: dowhy.gcm with the true graph on ``references.dowhy_gcm.scms`` test SCMs of a family."""
+    from activa.data.scm import seed_sequence
+    from activa.eval.references import dowhy_gcm, dowhy_version, scm_subset
+
+    spec = config["references"]["dowhy_gcm"]
+    version = dowhy_version()
+    truth, table = _reference_inputs(data, scms)
+    split = truth.meta.get("split", "test")
+    subset = scm_subset(len(truth.scm), spec["scms"], seed_sequence(config["seed"], "scm_subset", family, split))
+    pred = dowhy_gcm(truth, table, subset, spec["quality"], seed_sequence(config["seed"], "dowhy_gcm", family, split),
+                     workers=workers, progress=progress)
+    _write_reference(config, family, "dowhy_gcm", truth, pred, out, scm_subset=len(subset),
+                     dowhy=version, quality=spec["quality"])
+
+
 def run_metrics(config: dict, family: str, method: str, truth: Path, pred: Path, out: Path,
                 progress: bool = True) -> None:
     """``metrics``: score a predictions file against the ground truth, one row per (SCM, regime) pair."""
     from activa.eval import scoring
 
     seed = scoring.metrics_seed(config["seed"], family, method)
-    frame = scoring.score(read_samples(truth), read_samples(pred), config["metrics"], seed, progress, str(truth),
-                          str(pred))
+    predictions = read_samples(pred)
+    frame = scoring.score(read_samples(truth), predictions, config["metrics"], seed, progress, str(truth), str(pred))
+    subset = {"scm_subset": predictions.meta["scm_subset"]} if "scm_subset" in predictions.meta else {}
     scoring.write_metrics(out, frame, {"family": family, "method": method, "conventions": config["metrics"],
-                                       "seed": seed, "truth": str(truth), "predictions": str(pred)})
+                                       "seed": seed, "truth": str(truth), "predictions": str(pred), **subset})
 
 
 def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path) -> None:
     """``table``: table ``name`` (CSV, Markdown, LaTeX) from metrics files; empty cells stay empty.
 
-    ``table1`` (v2 Table 1) and ``latents`` have one row per dataset and a column group per method; the
-    tables of the config's ``v1_tables`` (v1 layout) have one row per (dataset, method).
+    ``table1`` (v2 Table 1) and ``latents`` have one row per dataset and a column group per method;
+    ``table1_references`` and the tables of the config's ``v1_tables`` (v1 layout) one row per (dataset, method).
+    Every cell carries its bootstrap interval; bold marks a significant paired test (config ``intervals``).
     """
     from activa.report import tables
 
+    intervals, seed = config["intervals"], config["seed"]
+    if name == "table1_references":
+        from activa.report import references_table
+
+        files = tables.metric_files(metrics, set(dict(references_table.METHODS)), name)
+        references_table.write(references_table.collect(config["table1"]["rows"], files, intervals, seed),
+                               out_prefix, intervals)
+        return
     if name in ("table1", "latents"):
         methods = tables.methods_of(name, config)
         table = tables.collect(config["table1"]["rows"], tables.metric_files(metrics, set(dict(methods)), name),
-                               methods)
-        tables.write_table(table, out_prefix, methods)
+                               methods, intervals, seed)
+        tables.write_table(table, out_prefix, intervals, methods)
         return
     spec = config["v1_tables"][name]
     allowed = {m for row in spec["rows"] for m in row["methods"]}
-    tables.write_v1_table(tables.collect_v1(spec, tables.metric_files(metrics, allowed, name)), out_prefix, spec)
+    tables.write_v1_table(tables.collect_v1(spec, tables.metric_files(metrics, allowed, name), intervals, seed),
+                          out_prefix, spec, intervals)
 
 
 def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[Path], models: list[Path],
@@ -126,18 +206,25 @@ def _linear_family(config: dict, family: str, stage: str, why: str) -> dict:
     return spec
 
 
-def run_figures(config: dict, family: str, kind: str, scms: Path, truth: Path, pred: list[Path],
-                metrics: list[Path], out_dir: Path) -> None:
-    """``figures``: figure set ``kind`` of a linear family; the scatter set also writes ``<family>_captions.md``."""
+def run_figures(config: dict, family: str, kind: str, metrics: list[Path], out_dir: Path, scms: Path | None = None,
+                truth: Path | None = None, pred: list[Path] | None = None) -> None:
+    """``figures``: figure set ``kind`` of a family; ecdf needs the metrics only, summary and scatter (linear
+    families) the SCMs, truth and predictions too; the scatter set also writes ``<family>_captions.md``."""
     from activa.eval.scoring import read_metrics
     from activa.report import figures
 
+    frames = {meta.get("method", Path(path).stem): frame for path in metrics for frame, meta in [read_metrics(path)]}
+    if kind == "ecdf":
+        figures.family_figures(kind, None, None, {}, frames, out_dir, family, cfg.family(config, family)["label"])
+        return
     spec = _linear_family(config, family, "figures", "the figures use closed-form means")
+    missing = [flag for flag, value in (("--scms", scms), ("--truth", truth), ("--pred", pred)) if not value]
+    if missing:
+        raise cfg.ConfigError(f"figures: --kind {kind} needs {', '.join(missing)}")
     scm_table, data = read_scms(scms), read_samples(truth)
     if kind == "scatter" and data.samples.shape[-1] != 2:
         raise cfg.ConfigError(f"figures: the scatter figures need two variables; family '{family}' has "
                               f"{data.samples.shape[-1]}")
-    frames = {meta.get("method", Path(path).stem): frame for path in metrics for frame, meta in [read_metrics(path)]}
     captions = figures.family_figures(kind, scm_table, data, read_predictions(pred), frames, out_dir, family,
                                       spec["label"])
     if captions is not None:

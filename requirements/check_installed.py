@@ -39,9 +39,12 @@ def read_lock(path: str | Path) -> dict[str, list[tuple[str, str | None]]]:
 
 
 def locked_here(pins: dict[str, list[tuple[str, str | None]]]) -> dict[str, str]:
-    """{name: version} of the pins whose markers hold for this interpreter and platform."""
+    """{name: version} of the pins whose markers hold for this interpreter and platform (less ``NOT_LOCKED``:
+    a lock may pin setuptools as a dependency, but the environment check leaves the packaging tools out)."""
     out = {}
     for name, forks in pins.items():
+        if name in NOT_LOCKED:
+            continue
         for version, marker in forks:
             if marker is None or Marker(marker).evaluate():
                 out[name] = version

@@ -4,7 +4,7 @@
     python requirements/refresh.py --upgrade   # the newest versions pyproject allows
 
 Writes, with uv's universal resolver (one lock for Linux, macOS and Windows, Python >= 3.11):
-    requirements/lock-cpu.txt   pyproject's dependencies + the dev extra, exact versions and sha256 hashes
+    requirements/lock-cpu.txt   pyproject's dependencies + the dev and references extras, exact versions and sha256 hashes
     requirements/lock-gpu.txt   the same + the gpu extra (JAX's CUDA 12 wheels), constrained to lock-cpu's versions
     envs/activa.yaml, envs/activa-gpu.yaml
                                 the rules' conda envs: conda-forge's Python and pip, every other package from PyPI
@@ -35,6 +35,7 @@ ENV_TITLES = {
 
 def compile_(args: list[str], stdin: str | None = None) -> str:
     cmd = ["uv", "pip", "compile", *args, "--universal", "--python-version", MIN_PYTHON,
+           "--fork-strategy", "fewest",
            "--custom-compile-command", HEADER]
     return subprocess.run(cmd, cwd=ROOT, input=stdin, text=True, capture_output=True, check=True).stdout
 
@@ -60,11 +61,13 @@ def main(argv: list[str]) -> None:
     upgrade = ["--upgrade"] if argv == ["--upgrade"] else []
     if argv not in ([], ["--upgrade"]):
         sys.exit(__doc__)
-    compile_(["pyproject.toml", "--extra", "dev", "--generate-hashes", "-o", "requirements/lock-cpu.txt", *upgrade])
-    compile_(["pyproject.toml", "--extra", "dev", "--extra", "gpu", "--generate-hashes",
+    compile_(["pyproject.toml", "--extra", "dev", "--extra", "references", "--generate-hashes",
+              "-o", "requirements/lock-cpu.txt", *upgrade])
+    compile_(["pyproject.toml", "--extra", "dev", "--extra", "references", "--extra", "gpu", "--generate-hashes",
               "-c", "requirements/lock-cpu.txt", "-o", "requirements/lock-gpu.txt", *upgrade])
     spec = project()
-    runtime = [d for d in spec["dependencies"] if Requirement(d).name not in NOT_IN_ENVS]
+    runtime = [d for d in spec["dependencies"] + spec["optional-dependencies"]["references"]
+               if Requirement(d).name not in NOT_IN_ENVS]
     write_env("activa.yaml", runtime, "lock-cpu.txt")
     write_env("activa-gpu.yaml", runtime + spec["optional-dependencies"]["gpu"], "lock-gpu.txt")
 

@@ -23,8 +23,9 @@ def python() -> str:
     return sys.executable
 
 
-def simulate_test_split(family: str, n_scm: int):
-    """(smoke config, SCMTable, Samples) of ``n_scm`` test SCMs of a linear family, in memory."""
+def simulate_test_split(family: str, n_scm: int, n_samples: int | None = None):
+    """(smoke config, SCMTable, Samples) of ``n_scm`` test SCMs of a linear family, in memory (``n_samples`` per
+    regime, default the smoke config's)."""
     import numpy as np
 
     from activa.config import load_config
@@ -33,6 +34,8 @@ def simulate_test_split(family: str, n_scm: int):
 
     config = load_config([ROOT / "config/config.yaml", ROOT / "config/smoke.yaml"])
     config["families"][family]["splits"]["test"] = n_scm
+    if n_samples is not None:
+        config["families"][family]["samples_per_regime"] = n_samples
     linear, truth = simulate_split(config, family, "test", progress=False)
     truth.meta.update(intervention_values=config["families"][family]["intervention_values"])
     scms = SCMTable(linear.adjacency.astype(np.uint8), linear.weights, linear.noise_params,

@@ -3,6 +3,7 @@
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import simulate_test_split
 
@@ -68,3 +69,20 @@ def test_predictions_of_other_scms_are_refused(gauss2):
     pred = dataclasses.replace(pred, scm=pred.scm + 1)
     with pytest.raises(DataError, match="^shifted: column 'scm' does not list the same SCMs as the ground truth$"):
         effects.mean_errors(scms, truth, {"shifted": pred})
+
+
+def test_a_method_run_on_a_subset_of_the_scms_is_scored_on_those_only(gauss2):
+    _, scms, truth = gauss2
+    pred = predict_samples({"seed": 0, "baseline": {"ridge": 1e-6}}, truth, "gauss2", "test")
+    rows = np.arange(0, 400, 7)
+    part = dataclasses.replace(pred, samples=pred.samples[rows], scm=pred.scm[rows], meta={"scm_subset": len(rows)})
+    errors = effects.mean_errors(scms, truth, {"baseline": pred, "part": part}).set_index(["method", "relation"])
+    alone = effects.mean_errors(
+        dataclasses.replace(scms, adjacency=scms.adjacency[rows], weights=scms.weights[rows],
+                            noise_params=scms.noise_params[rows]),
+        dataclasses.replace(truth, samples=truth.samples[rows], scm=np.arange(len(rows), dtype=np.int32)),
+        {"part": dataclasses.replace(part, scm=np.arange(len(rows), dtype=np.int32))}).set_index(["method", "relation"])
+    assert errors.loc["part", "pairs"].sum() == 2 * len(rows) < errors.loc["baseline", "pairs"].sum()
+    pd.testing.assert_frame_equal(errors.loc["part"], alone.loc["part"])
+    assert f"part ({2 * len(rows)} triples: a subset of the SCMs)" in effects.to_markdown(errors.reset_index(), effects.no_edge(
+        scms, truth, {"part": part}), "Gauss 2")

@@ -37,8 +37,9 @@ def test_family_figures_write_pdf_and_png_and_true_captions(beta2, tmp_path):
     scms, truth, preds = beta2
     metrics = {"baseline": pd.DataFrame({"mmd": [0.1, 0.5], "wsd": [1.0, 2.0], "erg": [0.5, 3.0]})}
     assert figures.family_figures("summary", scms, truth, preds, metrics, tmp_path, "beta2", "Beta 2") is None
+    assert figures.family_figures("ecdf", None, None, {}, metrics, tmp_path, "beta2", "Beta 2") is None  # metrics only
     captions = figures.family_figures("scatter", scms, truth, preds, metrics, tmp_path, "beta2", "Beta 2")
-    for kind in ("summary", "scatter"):
+    for kind in ("ecdf", "summary", "scatter"):
         for name in figures.FIGURE_SETS[kind]:
             assert (tmp_path / f"beta2_{name}.pdf").read_bytes().startswith(b"%PDF")
             assert (tmp_path / f"beta2_{name}.png").read_bytes().startswith(b"\x89PNG")
@@ -76,6 +77,6 @@ def test_figures_refuse_wrong_inputs(beta2, tmp_path):
                                      "Beta 2")
     with pytest.raises(ValueError, match=r"^adjacency: expected shape \[S, 2, 2\]"):
         figures.choose_scms(SCMTable(np.zeros((3, 3, 3), np.uint8), np.zeros((3, 3, 3)), scms.noise_params[:3], {}))
-    with pytest.raises(ValueError, match=r"^kind: expected one of summary, scatter, got 'all'$"):
+    with pytest.raises(ValueError, match=r"^kind: expected one of ecdf, summary, scatter, got 'all'$"):
         figures.family_figures("all", scms, truth, preds, {}, tmp_path, "beta2", "Beta 2")
     assert not list(tmp_path.iterdir())

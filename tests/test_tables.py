@@ -23,44 +23,59 @@ def fixture_metrics(path, method, family, values):
     return path
 
 
+INTERVALS = {"replicates": 500, "level": 0.95, "alpha": 0.05}
+# 12 SCMs: ACTIVA's MMD below the baseline's on every SCM (Wilcoxon p = 2^-12), its WSD above on every SCM, its
+# ERG above on half and below on half: bold MMD for ACTIVA, bold WSD for the baseline, no bold ERG.
+BASE = {"mmd": [0.5, 0.7] * 6, "wsd": [2.0, 4.0] * 6, "erg": [1.0, 2.0] * 6, "p_value": [0.0, 0.1] * 6}
+ACT = {"mmd": [0.2, 0.2] * 6, "wsd": [5.0, 5.0] * 6, "erg": [0.5, 2.5] * 6, "p_value": [0.3, 0.3] * 6}
+
+
 @pytest.fixture
 def files(tmp_path):
-    base = {"mmd": [0.5, 0.7], "wsd": [2.0, 4.0], "erg": [1.0, 2.0], "p_value": [0.0, 0.1]}
-    act = {"mmd": [0.2, 0.2], "wsd": [5.0, 5.0], "erg": [0.5, 0.5], "p_value": [0.3, 0.3]}
     return {
-        ("baseline", "gauss2"): fixture_metrics(tmp_path / "b_g2.parquet", "baseline", "gauss2", base),
-        ("baseline", "beta_8"): fixture_metrics(tmp_path / "b_b8.parquet", "baseline", "beta_8", base),
-        ("activa", "gauss2"): fixture_metrics(tmp_path / "a_g2.parquet", "activa", "gauss2", act),
+        ("baseline", "gauss2"): fixture_metrics(tmp_path / "b_g2.parquet", "baseline", "gauss2", BASE),
+        ("baseline", "beta_8"): fixture_metrics(tmp_path / "b_b8.parquet", "baseline", "beta_8", BASE),
+        ("activa", "gauss2"): fixture_metrics(tmp_path / "a_g2.parquet", "activa", "gauss2", ACT),
     }
 
 
-def test_collect_means_and_missing_cells(files):
-    table = tables.collect(ROWS, files)
+def test_collect_means_intervals_tests_and_missing_cells(files):
+    table = tables.collect(ROWS, files, tables.METHODS, INTERVALS, 0)
     assert table["data"].tolist() == ["Gauss 2", "Beta_8", "OOD"]
     row = table.iloc[0]
     assert (row.baseline_mmd, row.baseline_wsd, row.baseline_erg) == pytest.approx((0.6, 3.0, 1.5))
     assert (row.activa_mmd, row.activa_wsd) == pytest.approx((0.2, 5.0))
-    assert np.isnan(table.iloc[1].activa_mmd) and table.iloc[2][["baseline_mmd", "activa_erg"]].isna().all()
-    assert table.baseline_pairs.tolist() == [2, 2, 0]
+    assert row.baseline_mmd_lo < 0.6 < row.baseline_mmd_hi and 0.5 <= row.baseline_mmd_lo
+    assert row.activa_mmd_lo == row.activa_mmd_hi == pytest.approx(0.2)  # every SCM scores the same
+    assert row.activa_mmd_p == pytest.approx(2.0**-12) and row.baseline_wsd_p == pytest.approx(2.0**-12)
+    assert row.activa_wsd_p > 0.5 and min(row.activa_erg_p, row.baseline_erg_p) > 0.05
+    assert np.isnan(table.iloc[1].activa_mmd) and np.isnan(table.iloc[1].baseline_mmd_p)  # nothing to test against
+    assert table.iloc[2][["baseline_mmd", "activa_erg", "activa_erg_lo"]].isna().all()
+    assert table.baseline_pairs.tolist() == [12, 12, 0]
+    again = tables.collect(ROWS, files, tables.METHODS, INTERVALS, 0)
+    pd.testing.assert_frame_equal(table, again)  # seeded bootstrap
 
 
 def test_markdown_layout_bold_and_dashes(files):
-    md = tables.to_markdown(tables.collect(ROWS, files))
+    md = tables.to_markdown(tables.collect(ROWS, files, tables.METHODS, INTERVALS, 0), INTERVALS)
     lines = md.splitlines()
     assert lines[0] == "| Data | ACTIVA MMD | ACTIVA WSD | ACTIVA ERG | Baseline MMD | Baseline WSD | Baseline ERG |"
-    assert lines[2] == "| Gauss 2 | **0.20** | 5.0 | **0.5** | 0.60 | **3.0** | 1.5 |"
-    assert lines[3] == "| Beta_8 | – | – | – | 0.60 | 3.0 | 1.5 |"  # one method only: nothing to bold
+    assert re.fullmatch(r"\| Gauss 2 \| \*\*0\.20\*\* ± 0\.000 \| 5\.0 ± 0\.00 \| 1\.5 ± 0\.\d\d \| "
+                        r"0\.60 ± 0\.0\d\d \| \*\*3\.0\*\* ± 0\.\d\d \| 1\.5 ± 0\.\d\d \|", lines[2]), lines[2]
+    assert re.fullmatch(r"\| Beta_8 \| – \| – \| – \| 0\.60 ± 0\.0\d\d \| 3\.0 ± 0\.\d\d \| 1\.5 ± 0\.\d\d \|",
+                        lines[3]), lines[3]  # one method only: nothing to test, nothing bold
     assert lines[4] == "| OOD | – | – | – | – | – | – |"
+    assert "95% bootstrap interval (test SCMs resampled, 500 times)" in md and "p < 0.05" in md
 
 
 def test_latex_is_balanced_and_escaped(files, tmp_path):
-    tex = tables.to_latex(tables.collect(ROWS, files))
+    tex = tables.to_latex(tables.collect(ROWS, files, tables.METHODS, INTERVALS, 0), INTERVALS)
     assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 1
     assert tex.count("{") == tex.count("}")
     assert r"Beta\_8" in tex and "Beta_8" not in tex.replace(r"\_", "")
     body = [l for l in tex.splitlines() if l.endswith(r"\\") and not l.startswith(("Data", " &"))]
     assert all(l.count("&") == 6 for l in body)
-    assert re.search(r"Gauss 2 & \\textbf\{0\.20\} & 5\.0 & \\textbf\{0\.5\} & 0\.60 & \\textbf\{3\.0\} & 1\.5", tex)
+    assert re.search(r"Gauss 2 & \\textbf\{0\.20\}\\,\{\\scriptsize\$\\pm\$0\.000\} & 5\.0", tex)
     if shutil.which("pdflatex"):
         doc = tmp_path / "t.tex"
         doc.write_text("\\documentclass{article}\\usepackage{booktabs}\\begin{document}" + tex + "\\end{document}")
@@ -70,10 +85,12 @@ def test_latex_is_balanced_and_escaped(files, tmp_path):
 
 
 def test_write_table_writes_three_formats(files, tmp_path):
-    paths = tables.write_table(tables.collect(ROWS, files), tmp_path / "out" / "table1")
+    paths = tables.write_table(tables.collect(ROWS, files, tables.METHODS, INTERVALS, 0), tmp_path / "out" / "table1",
+                               INTERVALS)
     assert [p.name for p in paths] == ["table1.csv", "table1.md", "table1.tex"]
     csv = pd.read_csv(paths[0])
     assert list(csv.columns[:2]) == ["key", "data"] and csv.loc[2, "baseline_mmd"] != csv.loc[2, "baseline_mmd"]
+    assert {"activa_mmd_lo", "activa_mmd_hi", "activa_mmd_p", "baseline_erg_hi"} <= set(csv.columns)
 
 
 V1_SPEC = {"title": "v1 Table 1: two variables", "note": "Data: fixture.",
@@ -82,26 +99,27 @@ V1_SPEC = {"title": "v1 Table 1: two variables", "note": "Data: fixture.",
 
 
 def test_v1_layout_rows_means_p_and_bold(files, tmp_path):
-    table = tables.collect_v1(V1_SPEC, files)
+    table = tables.collect_v1(V1_SPEC, files, INTERVALS, 0)
     assert list(zip(table.group, table.label)) == [("Gaussian", "baseline"), ("Gaussian", "ACTIVA"),
                                                    ("Beta_8", "baseline"), ("Beta_8", "ACTIVA")]
     assert table.iloc[0][["mmd", "wsd", "erg", "p_value"]].tolist() == pytest.approx([0.6, 3.0, 1.5, 0.05])
-    assert table.iloc[3][["mmd", "p_value"]].isna().all() and table.pairs.tolist() == [2, 2, 2, 0]
-    md = tables.v1_to_markdown(table, V1_SPEC)
-    assert "| Gaussian | baseline | 0.60 | **3.00** | 1.50 | 0.050 |" in md
-    assert "|  | ACTIVA | **0.20** | 5.00 | **0.50** | 0.300 |" in md
-    assert "| Beta_8 | baseline | 0.60 | 3.00 | 1.50 | 0.050 |" in md  # one method only: nothing bold
+    assert table.iloc[3][["mmd", "p_value"]].isna().all() and table.pairs.tolist() == [12, 12, 12, 0]
+    md = tables.v1_to_markdown(table, V1_SPEC, INTERVALS)
+    assert re.search(r"\| Gaussian \| baseline \| 0\.60 ± 0\.0\d\d \| \*\*3\.00\*\* ± 0\.\d\d\d \| "
+                     r"1\.50 ± 0\.\d\d\d \| 0\.050 \|", md)
+    assert "|  | ACTIVA | **0.20** ± 0.000 | 5.00 ± 0.000 | 1.50 ± 0.500 | 0.300 |" in md
+    assert re.search(r"\| Beta_8 \| baseline \| 0\.60 ± 0\.0\d\d \| 3\.00 ± ", md)  # one method only: no bold
     assert "|  | ACTIVA | – | – | – | – |" in md
-    tex = tables.v1_to_latex(table, V1_SPEC)
-    assert r"Beta\_8 & baseline & 0.60 & 3.00 & 1.50 & 0.050 \\" in tex
-    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 1
+    tex = tables.v1_to_latex(table, V1_SPEC, INTERVALS)
+    assert re.search(r"Beta\\_8 & baseline & 0\.60\\,\{\\scriptsize\$\\pm\$0\.0\d\d\} & ", tex)
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 1 and tex.count("{") == tex.count("}")
     if shutil.which("pdflatex"):
         doc = tmp_path / "v1.tex"
         doc.write_text("\\documentclass{article}\\usepackage{booktabs}\\begin{document}" + tex + "\\end{document}")
         result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stdout[-2000:]
-    paths = tables.write_v1_table(table, tmp_path / "v1_table1", V1_SPEC)
+    paths = tables.write_v1_table(table, tmp_path / "v1_table1", V1_SPEC, INTERVALS)
     assert [p.name for p in paths] == ["v1_table1.csv", "v1_table1.md", "v1_table1.tex"]
 
 

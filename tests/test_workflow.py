@@ -92,8 +92,8 @@ def test_unknown_table_or_variant_exits_2_naming_the_key(root, tmp_path):
     r = subprocess.run([*base, "table", *cfg, "--name", "table9", "--out-prefix", tmp_path / "t"], capture_output=True,
                        text=True)
     assert r.returncode == 2
-    assert ("activa table: error: table: unknown table 'table9', expected table1, latents or one of v1_tables "
-            "(v1_table1, v1_table2, v1_table3, v1_table6, v1_vs_v2)") in r.stderr
+    assert ("activa table: error: table: unknown table 'table9', expected table1, table1_references, latents or one "
+            "of v1_tables (v1_table1, v1_table2, v1_table3, v1_table6, v1_vs_v2)") in r.stderr
     r = subprocess.run([*base, "train", *cfg, "--variant", "gauss3", "--data", tmp_path / "d", "--checkpoint",
                         tmp_path / "c", "--out-model", tmp_path / "m", "--out-log", tmp_path / "l", "--out-figures",
                         tmp_path / "f.png"], capture_output=True, text=True)

@@ -165,6 +165,16 @@ def _snapshots(traj: np.ndarray, idx: np.ndarray, lengths: np.ndarray, level: np
     return traj[pos, s, r, c, j]
 
 
+def params_from_table(adjacency: np.ndarray, k: np.ndarray, table: np.ndarray, names) -> SergioParams:
+    """The inverse of ``param_table``: SergioParams from a ``.scms.parquet``'s columns and parameter names."""
+    names = list(names)
+    basal = [i for i, name in enumerate(names) if name.startswith("basal_")]
+    if not basal or names[len(basal):] != ["decay", "hill", "noise"]:
+        raise ValueError(f"noise_param_names: expected basal_0.. then decay, hill, noise, got {names}")
+    per_sim = table[:, 0, len(basal):]
+    return SergioParams(adjacency.astype(np.uint8), k, table[..., basal], per_sim[:, 1], per_sim[:, 0], per_sim[:, 2])
+
+
 def param_table(params: SergioParams) -> tuple[np.ndarray, tuple[str, ...]]:
     """Per-gene parameters [S, g, C + 3] (basal rate per cell type, decay, hill, noise) and their names."""
     S, g, C = params.basal.shape
@@ -196,7 +206,12 @@ def _simulate_block(args) -> tuple[SergioParams, np.ndarray]:
     g = spec["n_vars"]
     adjacency = np.stack([networks[names[w]].subnetwork(rng, g) for w in which])
     params = sample_params(rng, adjacency, spec)
-    _, knockout = knockout_regimes(g)
+    return params, run_regimes(rng, params, spec)
+
+
+def run_regimes(rng: np.random.Generator, params: SergioParams, spec: dict) -> np.ndarray:
+    """Samples [S, R, N, g] of every regime (observational, each knockout) of simulations ``params``."""
+    _, knockout = knockout_regimes(params.adjacency.shape[1])
     n_cells = spec["samples_per_regime"]
     cells = -(-n_cells // spec["n_cell_types"])  # per cell type, as the reference; cut to n_cells below
     if spec["half_response"] == "per_condition":
@@ -206,7 +221,7 @@ def _simulate_block(args) -> tuple[SergioParams, np.ndarray]:
         ko, _ = simulate_conditions(rng, params, knockout[1:], cells, spec,
                                     half_response=np.repeat(obs_mean, len(knockout) - 1, axis=1))
         samples = np.concatenate([obs, ko], axis=1)
-    return params, rng.permuted(samples, axis=2)[:, :, :n_cells]
+    return rng.permuted(samples, axis=2)[:, :, :n_cells]
 
 
 def simulate(spec: dict, n_scm: int, seed: np.random.SeedSequence, network_paths: dict[str, str | Path],

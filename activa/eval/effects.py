@@ -16,11 +16,14 @@ non-target under do(V_t = v) per method, against its closed-form (observational)
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from activa.data.format import DataError, Samples, SCMTable
 from activa.data.scm import LinearSCMs, Regimes, interventional_moments
+from activa.eval.scoring import subset_rows
 
 TRUTH = "truth samples"
 
@@ -46,10 +49,16 @@ def true_means(scms: SCMTable, truth: Samples) -> np.ndarray:
 
 
 def aligned_means(truth: Samples, pred: Samples, name: str) -> np.ndarray:
-    """Sample means [S, R_int, d] of ``pred`` in the order of ``truth``'s interventional regimes."""
+    """Sample means [S, R_int, d] of ``pred`` in the order of ``truth``'s interventional regimes.
+
+    A prediction of a subset of the SCMs (dowhy_gcm) is NaN on the others.
+    """
     regimes = truth.regime[truth.interventional]
-    if not np.array_equal(pred.scm, truth.scm):
-        raise DataError(f"{name}: column 'scm' does not list the same SCMs as the ground truth")
+    rows = subset_rows(truth, pred, "the ground truth", name)
+    if rows is not None:
+        means = np.full((len(truth.scm), len(regimes), truth.samples.shape[-1]), np.nan)
+        means[rows] = aligned_means(dataclasses.replace(truth, samples=truth.samples[rows], scm=pred.scm), pred, name)
+        return means
     index = {int(r): i for i, r in enumerate(pred.regime)}
     missing = [int(r) for r in regimes if int(r) not in index]
     if missing:
@@ -75,6 +84,7 @@ def mean_errors(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd
     for method, m in means.items():
         error = np.abs(m - mu)
         for relation, mask in (("descendant", is_desc & non_target), ("non-descendant", ~is_desc & non_target)):
+            mask = mask & ~np.isnan(m)  # a method run on a subset of the SCMs: its SCMs only
             e = error[mask]
             records.append({"method": method, "relation": relation, "pairs": int(mask.sum()),
                             "mean_abs_error": float(e.mean()) if e.size else np.nan,
@@ -103,9 +113,10 @@ def no_edge(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.Dat
         closed = mu[empty, i, 1 - t]
         for method, m in means.items():
             ours = m[empty, i, 1 - t]
+            ok = ~np.isnan(ours)  # a method run on a subset of the SCMs: its SCMs only
             records.append({"target": f"V{t}", "value": float(truth.value[r]), "method": method,
-                            "scms": int(empty.sum()), "non_target_mean": float(ours.mean()) if empty.any() else np.nan,
-                            "abs_shift": float(np.abs(ours - closed).mean()) if empty.any() else np.nan})
+                            "scms": int(ok.sum()), "non_target_mean": float(ours[ok].mean()) if ok.any() else np.nan,
+                            "abs_shift": float(np.abs(ours[ok] - closed[ok]).mean()) if ok.any() else np.nan})
     return pd.DataFrame.from_records(records)
 
 
@@ -121,16 +132,21 @@ def to_markdown(errors: pd.DataFrame, edgeless: pd.DataFrame, label: str) -> str
              "true distribution is the observational one). Lower is better; 'truth samples' is the sampling "
              "noise of the ground truth's own means.", "",
              "| method | descendants | non-descendants |", "|---|---:|---:|"]
+    triples = errors.pivot(index="method", columns="relation", values="pairs")
     for method in order:
         row = pivot.loc[method]
-        lines.append(f"| {method} | {row.get('descendant', np.nan):.3f} | {row.get('non-descendant', np.nan):.3f} |")
+        name = method if triples.loc[method].equals(triples.loc[order[0]]) else (
+            f"{method} ({int(triples.loc[method].sum()):,} triples: a subset of the SCMs)")
+        lines.append(f"| {name} | {row.get('descendant', np.nan):.3f} | {row.get('non-descendant', np.nan):.3f} |")
     if len(edgeless):
         lines += ["", f"## SCMs without an edge ({int(edgeless['scms'].iloc[0])} of them)", "",
                   "The non-target's sample mean under do(target = value), averaged over those SCMs, and "
                   "the mean of its absolute shift from the true value, which is its observational mean "
                   "(closed form): an intervention on one of two unconnected variables must not move the other.",
                   "", "| do | method | non-target mean | mean abs shift |", "|---|---|---:|---:|"]
+        everyone = int(edgeless["scms"].max())
         for _, row in edgeless.iterrows():
-            lines.append(f"| do({row['target']} = {row['value']:g}) | {row['method']} | "
+            name = row["method"] if row["scms"] == everyone else f"{row['method']} ({row['scms']} of them)"
+            lines.append(f"| do({row['target']} = {row['value']:g}) | {name} | "
                          f"{row['non_target_mean']:.3f} | {row['abs_shift']:.3f} |")
     return "\n".join(lines) + "\n"

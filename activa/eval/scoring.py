@@ -11,6 +11,7 @@ Metric files (``results/metrics/<method>/<family>.parquet``) have one row per pa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -55,10 +56,25 @@ def wsd_transform(w: np.ndarray, p: int, power: bool, mass: str, n_samples: int)
     return out * n_samples if mass == "counts" else out
 
 
+def subset_rows(truth: Samples, pred: Samples, truth_name: str = "truth", pred_name: str = "predictions"):
+    """Rows of ``truth`` that ``pred``'s SCMs are (None: all, in order); a subset only if its metadata says so."""
+    if np.array_equal(truth.scm, pred.scm):
+        return None
+    rows = np.searchsorted(truth.scm, pred.scm)
+    found = (rows < len(truth.scm)) & (truth.scm[np.minimum(rows, len(truth.scm) - 1)] == pred.scm)
+    if not pred.meta.get("scm_subset") or not found.all() or len(np.unique(pred.scm)) != len(pred.scm):
+        raise DataError(f"{pred_name}: column 'scm' does not list the same SCMs as {truth_name}"
+                        + (" (nor a subset of them)" if pred.meta.get("scm_subset") else ""))
+    return rows
+
+
 def pair_arrays(truth: Samples, pred: Samples, truth_name: str = "truth", pred_name: str = "predictions"):
-    """Align predictions with the truth: (x [P, N, d], y [P, M, d], truth regime indices [R'])."""
-    if not np.array_equal(truth.scm, pred.scm):
-        raise DataError(f"{pred_name}: column 'scm' does not list the same SCMs as {truth_name}")
+    """Align predictions with the truth: (x [P, N, d], y [P, M, d], truth regime indices [R']).
+
+    Predictions cover every SCM of the truth, or, when their metadata has ``scm_subset`` (dowhy_gcm), a subset.
+    """
+    rows = subset_rows(truth, pred, truth_name, pred_name)
+    truth = truth if rows is None else dataclasses.replace(truth, samples=truth.samples[rows], scm=truth.scm[rows])
     position = {int(r): i for i, r in enumerate(truth.regime)}
     missing = [int(r) for r in pred.regime if int(r) not in position]
     if missing:

@@ -149,18 +149,18 @@ def metric_distributions(frames: dict[str, pd.DataFrame], paths: list[str | Path
     with paper_style():
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(1, 3, figsize=(PAGE_IN, 1.9), constrained_layout=True)
+        fig, axes = plt.subplots(1, 3, figsize=(PAGE_IN, 2.2), constrained_layout=True)
         for ax, (metric, label) in zip(axes, (("mmd", "MMD"), ("wsd", "WSD"), ("erg", "ERG"))):
             for method, frame in frames.items():
                 values = np.sort(frame[metric].to_numpy())
                 ax.step(values, np.arange(1, len(values) + 1) / len(values), where="post",
-                        color=METHOD_COLOURS.get(method, "0.5"),
-                        label=f"{METHOD_LABELS.get(method, method)} (mean {values.mean():.2f})")
+                        color=METHOD_COLOURS.get(method, "0.5"), label=METHOD_LABELS.get(method, method))
             ax.set_xlabel(f"{label} per (SCM, regime) pair")
             positive = all((frame[metric] > 0).all() for frame in frames.values())
             ax.set_xscale("log" if metric != "mmd" and positive else "linear")
-            ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3))
         axes[0].set_ylabel("fraction of test pairs")
+        fig.legend(*axes[0].get_legend_handles_labels(), frameon=False, loc="outside lower center",
+                   ncol=min(len(frames), 3))
         fig.suptitle(f"{family_label}: distribution of the metrics over the test pairs")
         save(fig, paths)
 
@@ -202,16 +202,17 @@ def mean_calibration(scms: SCMTable, truth: Samples, preds: dict[str, Samples], 
 
 
 FIGURE_SETS = {
-    "summary": ("metric_ecdf", "mean_calibration"),
+    "ecdf": ("metric_ecdf",),  # any family: metrics only
+    "summary": ("mean_calibration",),
     "scatter": ("scms", "example_edge", "example_no_edge"),  # two variables only
 }
 
 
 def family_figures(kind: str, scms: SCMTable, truth: Samples, preds: dict[str, Samples],
                    metrics: dict[str, pd.DataFrame], out_dir: str | Path, family: str, label: str) -> str | None:
-    """Figure set ``kind`` of one linear family into ``out_dir/<family>_<name>.{pdf,png}``.
+    """Figure set ``kind`` of one family into ``out_dir/<family>_<name>.{pdf,png}``.
 
-    summary: metric_ecdf, mean_calibration. scatter (two variables): scms (v1 Figures 4 and 5: four SCMs),
+    ecdf (any family; needs ``metrics`` only): metric_ecdf. summary (linear): mean_calibration. scatter (two variables): scms (v1 Figures 4 and 5: four SCMs),
     example_edge (v2 Figure 2: the first Y→X SCM with a negative weight, as there, else the first Y→X one),
     example_no_edge (v1 Figure 3: the first SCM without an edge); returns their Markdown captions with the
     panel means.
@@ -221,8 +222,10 @@ def family_figures(kind: str, scms: SCMTable, truth: Samples, preds: dict[str, S
     def paths(name):
         return [out_dir / f"{family}_{name}.pdf", out_dir / f"{family}_{name}.png"]
 
-    if kind == "summary":
+    if kind == "ecdf":
         metric_distributions(metrics, paths("metric_ecdf"), label)
+        return None
+    if kind == "summary":
         mean_calibration(scms, truth, preds, paths("mean_calibration"), label)
         return None
     if kind != "scatter":

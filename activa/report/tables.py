@@ -4,10 +4,12 @@
 ``latents``: ACTIVA predicting with each number of latents of ``activa.inference.methods`` (v2 text: 50
 prior latents; v2 Table 1's caption: one), the two readings of the paper.
 
-A cell is the mean of the metric over all (test SCM, interventional regime) pairs of that family. A cell
-whose metrics file does not exist yet (a model not trained, a dataset not simulated) is left empty in the
-CSV and printed as an en dash in Markdown and LaTeX: never filled in. The lowest value of a metric in a
-row is set in bold when more than one method has a value.
+A cell is the mean of the metric over all (test SCM, interventional regime) pairs of that family, with its
+bootstrap interval over test SCMs (``activa.eval.intervals``; ``_lo``/``_hi`` in the CSV, ± half its width in
+Markdown and LaTeX). A cell is bold when it beats its comparators (a method: the baseline; the baseline: every
+other method; without a baseline: every other method) by a lower mean and a paired Wilcoxon test over test
+SCMs (``_p`` and ``_better`` in the CSV). A cell whose metrics file does not exist yet (a model not trained, a
+dataset not simulated) is left empty in the CSV and printed as an en dash in Markdown and LaTeX: never filled in.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from activa.data.format import DataError, write_text
+from activa.eval.intervals import better, cell_interval, comparators
 from activa.eval.scoring import read_metrics
 
 METHODS = (("activa", "ACTIVA"), ("baseline", "Baseline"))
@@ -51,60 +53,98 @@ def metric_files(paths: list[str | Path], allowed: set[str], name: str) -> dict[
     return files
 
 
-def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], methods: Methods = METHODS) -> pd.DataFrame:
-    """Mean metrics per (row, method): columns data, <method>_<metric>, <method>_pairs.
+def cell_stats(frames: dict[str, pd.DataFrame], metrics, intervals: dict, seed: int, key: str,
+           against: dict[str, list[str]] | None = None) -> dict[str, dict[str, float]]:
+    """Per method of one row: <metric>, <metric>_lo/_hi (bootstrap interval), <metric>_p (one-sided Wilcoxon
+    p-value of beating its comparators: ``against``, by default ``intervals.comparators``), over its metrics."""
+    out = {m: {} for m in frames}
+    against = comparators(list(frames)) if against is None else against
+    for metric in metrics:
+        tests = better(frames, metric, against, intervals["alpha"])
+        for method, frame in frames.items():
+            lo, hi = cell_interval(frame, metric, intervals, seed, key, method)
+            out[method].update({metric: float(frame[metric].mean()), f"{metric}_lo": lo, f"{metric}_hi": hi,
+                                f"{metric}_p": tests[method][0], f"{metric}_better": tests[method][1]})
+    return out
 
-    rows: the config's ``table1.rows`` ({key, label}); metric_files: (method, family key) -> metrics file.
+
+CELL_STATS = ("", "_lo", "_hi", "_p", "_better")
+
+
+def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], methods: Methods, intervals: dict,
+            seed: int) -> pd.DataFrame:
+    """Per (row, method): columns data, <method>_<metric> (mean over pairs), _lo / _hi (bootstrap interval over
+    SCMs), _p (Wilcoxon p-value of beating the baseline, or for the baseline every other method), <method>_pairs.
+
+    rows: the config's ``table1.rows`` ({key, label}); metric_files: (method, family key) -> metrics file;
+    intervals: the config's ``intervals``; seed: the config's seed (the bootstrap's streams).
     """
     records = []
     for row in rows:
         record = {"key": row["key"], "data": row["label"]}
+        frames = {m: read_metrics(metric_files[(m, row["key"])])[0] for m, _ in methods
+                  if (m, row["key"]) in metric_files}
+        cells = cell_stats(frames, [m for m, _, _ in METRICS], intervals, seed, row["key"])
         for method, _ in methods:
-            path = metric_files.get((method, row["key"]))
-            frame = read_metrics(path)[0] if path is not None else None
             for metric, _, _ in METRICS:
-                record[f"{method}_{metric}"] = float(frame[metric].mean()) if frame is not None else math.nan
-            record[f"{method}_pairs"] = len(frame) if frame is not None else 0
+                for suffix in CELL_STATS:
+                    record[f"{method}_{metric}{suffix}"] = cells.get(method, {}).get(metric + suffix, math.nan)
+            record[f"{method}_pairs"] = len(frames[method]) if method in frames else 0
         records.append(record)
     return pd.DataFrame.from_records(records)
 
 
-def _cells(table: pd.DataFrame, bold, dash: str, methods: Methods) -> list[list[str]]:
+def format_cell(value: float, lo: float, hi: float, better: bool, digits: int, bold, pm: str, dash: str) -> str:
+    """'0.30 ± 0.021' (half-width of the interval, one more digit), the value bold when ``better``."""
+    if math.isnan(value):
+        return dash
+    text = f"{value:.{digits}f}"
+    text = bold(text) if better else text
+    return text if math.isnan(lo) else f"{text}{pm}{(hi - lo) / 2:.{digits + 1}f}"
+
+
+def _cells(table: pd.DataFrame, bold, pm: str, dash: str, methods: Methods) -> list[list[str]]:
     out = []
     for _, row in table.iterrows():
         cells = [row["data"]]
-        best = {}
-        for metric, _, _ in METRICS:
-            present = [row[f"{m}_{metric}"] for m, _ in methods if not math.isnan(row[f"{m}_{metric}"])]
-            best[metric] = min(present) if len(present) > 1 else None
         for method, _ in methods:
             for metric, _, digits in METRICS:
-                value = row[f"{method}_{metric}"]
-                if math.isnan(value):
-                    cells.append(dash)
-                    continue
-                text = f"{value:.{digits}f}"
-                cells.append(bold(text) if best[metric] is not None and np.isclose(value, best[metric]) else text)
+                c = f"{method}_{metric}"
+                cells.append(format_cell(row[c], row[c + "_lo"], row[c + "_hi"], row[c + "_better"], digits, bold, pm, dash))
         out.append(cells)
     return out
 
 
-def to_markdown(table: pd.DataFrame, methods: Methods = METHODS) -> str:
+BOLD_AGAINST_BASELINE = "a lower mean than the baseline's (the baseline's cell: than every other method's)"
+
+
+def interval_note(intervals: dict, bold_rule: str = BOLD_AGAINST_BASELINE) -> str:
+    """The note under a table: what the ± and the bold mean (``bold_rule``: whom a bold cell beats)."""
+    level = f"{intervals['level']:.0%}"
+    return (f"Mean over all (test SCM, interventional regime) pairs, ± half the {level} bootstrap interval "
+            f"(test SCMs resampled, {intervals['replicates']} times); lower is better. Bold: {bold_rule} on the "
+            f"SCMs both have, and lower by a one-sided Wilcoxon signed-rank test paired by test SCM, p < "
+            f"{intervals['alpha']:g}. The SCM is the unit of both, since the regimes of one SCM share its "
+            "observational samples.")
+
+
+def to_markdown(table: pd.DataFrame, intervals: dict, methods: Methods = METHODS) -> str:
     header = ["Data"] + [f"{name} {label}" for _, name in methods for _, label, _ in METRICS]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
-    lines += ["| " + " | ".join(cells) + " |" for cells in _cells(table, lambda t: f"**{t}**", "–", methods)]
-    note = ("\nMean over all (test SCM, interventional regime) pairs; lower is better. "
-            "– = not computed yet (no metrics file for that model or dataset).\n")
-    return "\n".join(lines) + "\n" + note
+    lines += ["| " + " | ".join(cells) + " |"
+              for cells in _cells(table, lambda t: f"**{t}**", " ± ", "–", methods)]
+    rule = BOLD_AGAINST_BASELINE if "baseline" in dict(methods) else "a lower mean than every other column group's"
+    note = f"{interval_note(intervals, rule)} – = not computed yet (no metrics file for that model or dataset)."
+    return "\n".join(lines) + "\n\n" + note + "\n"
 
 
-def _latex_escape(text: str) -> str:
+def latex_escape(text: str) -> str:
     for char, escaped in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#")):
         text = text.replace(char, escaped)
     return text
 
 
-def to_latex(table: pd.DataFrame, methods: Methods = METHODS) -> str:
+def to_latex(table: pd.DataFrame, intervals: dict, methods: Methods = METHODS) -> str:
     n = len(METRICS)
     lines = [
         r"\begin{tabular}{l" + "r" * (n * len(methods)) + "}",
@@ -114,10 +154,15 @@ def to_latex(table: pd.DataFrame, methods: Methods = METHODS) -> str:
         " & " + " & ".join(label for _ in methods for _, label, _ in METRICS) + r" \\",
         r"\midrule",
     ]
-    for cells in _cells(table, lambda t: rf"\textbf{{{t}}}", "--", methods):
-        lines.append(" & ".join([_latex_escape(cells[0])] + cells[1:]) + r" \\")
+    for cells in _cells(table, lambda t: rf"\textbf{{{t}}}", r"\,{\scriptsize$\pm$", "--", methods):
+        lines.append(" & ".join([latex_escape(cells[0])] + [close_pm(c) for c in cells[1:]]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
+
+
+def close_pm(cell: str) -> str:
+    """Close the LaTeX group that format_cell's ``pm`` opened."""
+    return cell + "}" if r"{\scriptsize" in cell else cell
 
 
 def write_formats(table: pd.DataFrame, prefix: str | Path, markdown: str, latex: str) -> list[Path]:
@@ -128,9 +173,9 @@ def write_formats(table: pd.DataFrame, prefix: str | Path, markdown: str, latex:
     return paths
 
 
-def write_table(table: pd.DataFrame, prefix: str | Path, methods: Methods = METHODS) -> list[Path]:
+def write_table(table: pd.DataFrame, prefix: str | Path, intervals: dict, methods: Methods = METHODS) -> list[Path]:
     """Table 1's layout in CSV, Markdown and LaTeX (``write_formats``)."""
-    return write_formats(table, prefix, to_markdown(table, methods), to_latex(table, methods))
+    return write_formats(table, prefix, to_markdown(table, intervals, methods), to_latex(table, intervals, methods))
 
 
 # Tables in ACTIVA v1's layout: one row per (dataset, method), columns MMD, WSD, ERG and the mean p-value
@@ -138,64 +183,71 @@ def write_table(table: pd.DataFrame, prefix: str | Path, methods: Methods = METH
 V1_METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2), ("p_value", "p", 3))
 
 
-def collect_v1(spec: dict, metric_files: dict[tuple[str, str], str | Path]) -> pd.DataFrame:
-    """Rows (dataset, method) of a v1-layout table: columns group, key, method, label, metrics, pairs.
+def collect_v1(spec: dict, metric_files: dict[tuple[str, str], str | Path], intervals: dict, seed: int,
+               metrics=V1_METRICS) -> pd.DataFrame:
+    """Rows (dataset, method) of a v1-layout table: columns group, key, method, label, each metric with its
+    _lo / _hi (bootstrap interval over SCMs) and _p (as in ``collect``; none for the p-value), pairs.
 
     spec: one entry of the config's ``v1_tables`` ({title, note, rows: [{key, label, methods}]}).
     """
     records = []
+    scores = [m for m, _, _ in metrics if m != "p_value"]
     for row in spec["rows"]:
+        frames = {m: read_metrics(metric_files[(m, row["key"])])[0] for m in row["methods"]
+                  if (m, row["key"]) in metric_files}
+        cells = cell_stats(frames, scores, intervals, seed, row["key"])
         for method, label in row["methods"].items():
-            path = metric_files.get((method, row["key"]))
-            frame = read_metrics(path)[0] if path is not None else None
+            frame = frames.get(method)
             record = {"group": row["label"], "key": row["key"], "method": method, "label": label}
-            for metric, _, _ in V1_METRICS:
-                record[metric] = float(frame[metric].mean()) if frame is not None else math.nan
+            for metric, _, _ in metrics:
+                if metric == "p_value":
+                    record[metric] = float(frame[metric].mean()) if frame is not None else math.nan
+                    continue
+                for suffix in CELL_STATS:
+                    record[metric + suffix] = cells.get(method, {}).get(metric + suffix, math.nan)
             record["pairs"] = len(frame) if frame is not None else 0
             records.append(record)
     return pd.DataFrame.from_records(records)
 
 
-def _v1_cells(table: pd.DataFrame, bold, dash: str) -> list[list[str]]:
+def _v1_cells(table: pd.DataFrame, bold, pm: str, dash: str, metrics=V1_METRICS) -> list[list[str]]:
     out = []
-    for key, group in table.groupby("key", sort=False):
-        best = {m: group[m].min() if group[m].notna().sum() > 1 else None for m, _, _ in V1_METRICS[:3]}
+    for _, group in table.groupby("key", sort=False):
         for i, (_, row) in enumerate(group.iterrows()):
             cells = [row["group"] if i == 0 else "", row["label"]]
-            for metric, _, digits in V1_METRICS:
-                value = row[metric]
-                if math.isnan(value):
-                    cells.append(dash)
+            for metric, _, digits in metrics:
+                if metric == "p_value":
+                    cells.append(dash if math.isnan(row[metric]) else f"{row[metric]:.{digits}f}")
                     continue
-                text = f"{value:.{digits}f}"
-                b = best.get(metric)
-                cells.append(bold(text) if b is not None and np.isclose(value, b) else text)
+                cells.append(format_cell(row[metric], row[metric + "_lo"], row[metric + "_hi"], row[metric + "_better"],
+                                   digits, bold, pm, dash))
             out.append(cells)
     return out
 
 
-def v1_to_markdown(table: pd.DataFrame, spec: dict) -> str:
+def v1_to_markdown(table: pd.DataFrame, spec: dict, intervals: dict) -> str:
     header = ["Data", "Method"] + [label for _, label, _ in V1_METRICS]
     lines = [f"**{spec['title']}**", "", "| " + " | ".join(header) + " |",
              "|" + "|".join(["---", "---"] + ["---:"] * len(V1_METRICS)) + "|"]
-    lines += ["| " + " | ".join(c) + " |" for c in _v1_cells(table, lambda t: f"**{t}**", "–")]
-    lines += ["", f"{spec['note']} Mean over all (test SCM, interventional regime) pairs; p is the mean p-value "
-              "of the energy permutation test. – = not computed yet.", ""]
+    lines += ["| " + " | ".join(c) + " |" for c in _v1_cells(table, lambda t: f"**{t}**", " ± ", "–")]
+    lines += ["", f"{spec['note']} {interval_note(intervals)} p is the mean p-value of the energy permutation "
+              "test (not a score, never bold). – = not computed yet.", ""]
     return "\n".join(lines)
 
 
-def v1_to_latex(table: pd.DataFrame, spec: dict) -> str:
+def v1_to_latex(table: pd.DataFrame, spec: dict, intervals: dict) -> str:
     lines = [r"\begin{tabular}{ll" + "r" * len(V1_METRICS) + "}", r"\toprule",
              "Data & Method & " + " & ".join(label for _, label, _ in V1_METRICS) + r" \\", r"\midrule"]
-    for cells in _v1_cells(table, lambda t: rf"\textbf{{{t}}}", "--"):
-        lines.append(" & ".join([_latex_escape(cells[0]), _latex_escape(cells[1])] + cells[2:]) + r" \\")
+    for cells in _v1_cells(table, lambda t: rf"\textbf{{{t}}}", r"\,{\scriptsize$\pm$", "--"):
+        lines.append(" & ".join([latex_escape(cells[0]), latex_escape(cells[1])] + [close_pm(c) for c in cells[2:]])
+                     + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
 
 
-def write_v1_table(table: pd.DataFrame, prefix: str | Path, spec: dict) -> list[Path]:
+def write_v1_table(table: pd.DataFrame, prefix: str | Path, spec: dict, intervals: dict) -> list[Path]:
     """A v1 table's layout in CSV, Markdown and LaTeX (``write_formats``)."""
-    return write_formats(table, prefix, v1_to_markdown(table, spec), v1_to_latex(table, spec))
+    return write_formats(table, prefix, v1_to_markdown(table, spec, intervals), v1_to_latex(table, spec, intervals))
 
 
 # Training cost of the trained variants, from their model files and per-step logs.

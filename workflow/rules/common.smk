@@ -27,6 +27,11 @@ NETWORK_FILES = [
     "resources/grn/yeast_transcriptional_network_Balaji2006.tsv",
 ]
 TABLE1 = multiext("results/tables/table1", ".csv", ".md", ".tex")
+TABLE1_REFERENCES = multiext("results/tables/table1_references", ".csv", ".md", ".tex")
+# Reference methods around ACTIVA (workflow/rules/references.smk), predicted for every Table 1 family.
+REFERENCE_METHODS = ["no_effect", "oracle_graph", "dowhy_gcm", "truth_resample"]
+# dowhy_gcm's worker processes: one per 100 SCMs of its subset, at most 4 (starting a worker costs seconds)
+DOWHY_THREADS = min(4, 1 + config["references"]["dowhy_gcm"]["scms"] // 100)
 LATENTS_TABLE = multiext("results/tables/latents", ".csv", ".md", ".tex")
 
 # ACTIVA: the variants trained in this run. The v2 variant that tests a family gives Table 1's methods
@@ -76,7 +81,7 @@ for _family in HYPOTHESIS_FAMILIES:
 wildcard_constraints:
     family="|".join(config["families"]),
     split="train|test",
-    method="|".join(["baseline", *ACTIVA_METHODS, *VARIANT_METHODS]),
+    method="|".join(["baseline", *REFERENCE_METHODS, *ACTIVA_METHODS, *VARIANT_METHODS]),
     variant="|".join(ACTIVA["variants"]),
 
 
@@ -174,11 +179,15 @@ BIVARIATE_FAMILIES = [f for f in LINEAR_FAMILIES if config["families"][f]["n_var
 def figure_inputs(kind):
     """Inputs of a family's figure set: test data, predictions (and metrics) of the methods drawn.
 
-    The methods are the baseline and, where this run trains it, ACTIVA.
+    The methods are the baseline and, where this run trains it, ACTIVA; the metric ECDFs (kind "ecdf") add
+    the reference methods on Table 1's families.
     """
 
     def inputs(wildcards):
         methods = ["baseline", "activa"] if wildcards.family in ACTIVA_FAMILIES else ["baseline"]
+        if kind == "ecdf":
+            extra = REFERENCE_METHODS if wildcards.family in TABLE1_FAMILIES else []
+            return {"metrics": [f"results/metrics/{m}/{wildcards.family}.parquet" for m in [*methods, *extra]]}
         files = {
             "scms": f"results/data/{wildcards.family}/test.scms.parquet",
             "truth": f"results/data/{wildcards.family}/test.samples.parquet",

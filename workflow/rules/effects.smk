@@ -1,9 +1,12 @@
 rule effects:
-    """Mean errors on descendants vs non-descendants of the target, baseline vs ACTIVA, and edgeless SCMs."""
+    """Mean errors on descendants vs non-descendants of the target per method (references included); edgeless SCMs."""
     input:
         scms="results/data/{family}/test.scms.parquet",
         truth="results/data/{family}/test.samples.parquet",
-        pred=["results/predictions/baseline/{family}.parquet", "results/predictions/activa/{family}.parquet"],
+        pred=expand(
+            "results/predictions/{method}/{{family}}.parquet",
+            method=["no_effect", "baseline", "activa", "oracle_graph", "dowhy_gcm", "truth_resample"],
+        ),
     output:
         report(
             "results/effects/{family}.md",

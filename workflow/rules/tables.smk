@@ -18,7 +18,7 @@ rule table1:
         ),
     params:
         config_args=CONFIG_ARGS,
-        reads=config_subset("table1.rows"),
+        reads=config_subset("seed", "intervals", "table1.rows"),
     log:
         "results/logs/tables/table1.log",
     threads: 1
@@ -30,6 +30,41 @@ rule table1:
     shell:
         "python -m activa table {params.config_args} --name table1 --metrics {input} "
         "--out-prefix results/tables/table1 2> {log}"
+
+
+rule table1_references:
+    """Table 1 with the reference methods (no effect, oracle graph, DoWhy GCM, truth resample) and ACTIVA's gap closed."""
+    input:
+        expand(
+            "results/metrics/{method}/{family}.parquet",
+            method=["baseline", *REFERENCE_METHODS],
+            family=[f for f in TABLE1_FAMILIES if f in FAMILIES],
+        ),
+        expand(
+            "results/metrics/activa/{family}.parquet",
+            family=[f for f in TABLE1_FAMILIES if f in ACTIVA_FAMILIES],
+        ),
+    output:
+        report(
+            TABLE1_REFERENCES,
+            caption=report_caption("table1_references"),
+            category="Tables",
+            labels=lambda wildcards, output: {"table": "Table 1 with references"},
+        ),
+    params:
+        config_args=CONFIG_ARGS,
+        reads=config_subset("seed", "intervals", "table1.rows"),
+    log:
+        "results/logs/tables/table1_references.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa table {params.config_args} --name table1_references --metrics {input} "
+        "--out-prefix results/tables/table1_references 2> {log}"
 
 
 rule latents_table:
@@ -49,7 +84,7 @@ rule latents_table:
         ),
     params:
         config_args=CONFIG_ARGS,
-        reads=config_subset("table1.rows", "activa.inference.methods"),
+        reads=config_subset("seed", "intervals", "table1.rows", "activa.inference.methods"),
     log:
         "results/logs/tables/latents.log",
     threads: 1
@@ -113,7 +148,7 @@ rule v1_table:
         name="|".join(config["v1_tables"]),
     params:
         config_args=CONFIG_ARGS,
-        reads=lambda wildcards: config_subset(f"v1_tables.{wildcards.name}"),
+        reads=lambda wildcards: config_subset("seed", "intervals", f"v1_tables.{wildcards.name}"),
     log:
         "results/logs/tables/{name}.log",
     threads: 1

@@ -1,0 +1,170 @@
+"""The reference methods: closed-form facts they must meet, the noise floor's distribution, the intervals'
+coverage, the fixed DoWhy subset, and DoWhy's gcm against our oracle on the same SCMs."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import simulate_test_split
+
+from activa.data.format import DataError
+from activa.data.scm import LinearSCMs, Regimes, interventional_moments, seed_sequence
+from activa.eval import intervals, metrics, references
+from activa.eval.scoring import pair_arrays
+
+
+@pytest.fixture(scope="module")
+def gauss8():
+    return simulate_test_split("gauss8", 40)
+
+
+def closed_form_means(scms, truth):
+    linear = LinearSCMs(scms.adjacency.astype(bool), scms.weights, scms.meta["noise_family"], scms.noise_params)
+    r = truth.interventional
+    regimes = Regimes(truth.target[r], truth.value_index[r], truth.value[r].astype(np.float64), ())
+    return interventional_moments(linear, regimes, jitter_std=0.0)[0]
+
+
+@pytest.mark.parametrize("family", ["gauss2", "gauss8", "beta8"])
+def test_oracle_graph_recovers_the_closed_form_interventional_means(family):
+    """Its error is sampling error: the RMS error of its means shrinks as 1 / sqrt(N) (fitted weights and
+    sample means both), about sd / sqrt(N) with sd a few units, far below the no-effect floor's."""
+    rms = {}
+    for n in (2000, 8000):
+        _, scms, truth = simulate_test_split(family, 30, n)
+        pred = references.oracle_graph(truth, scms, np.random.default_rng(0), references.residual_kind(scms))
+        assert np.array_equal(pred.samples[:, np.arange(len(pred.target)), :, pred.target],
+                              np.broadcast_to(pred.value[:, None, None], (len(pred.target), 30, n)))
+        error = pred.samples.mean(axis=2, dtype=np.float64) - closed_form_means(scms, truth)
+        rms[n] = np.sqrt((error**2).mean())
+        floor = np.sqrt(((references.no_effect(truth).samples.mean(axis=2) - closed_form_means(scms, truth))**2).mean())
+        assert rms[n] * np.sqrt(n) < 8 and rms[n] < floor / 10
+    assert rms[8000] < 0.75 * rms[2000]  # 1 / sqrt(4) = 0.5 expected
+
+
+def test_fit_mechanisms_is_least_squares_on_the_true_parents(gauss8):
+    _, scms, truth = gauss8
+    obs = truth.samples[:, 0].astype(np.float64)
+    weights, intercept, residuals = references.fit_mechanisms(obs, scms.adjacency)
+    assert (weights[scms.adjacency == 0] == 0).all()
+    s = int(np.argmax(scms.adjacency.sum(axis=(1, 2))))
+    for j in range(obs.shape[-1]):
+        parents = np.flatnonzero(scms.adjacency[s, :, j])
+        design = np.column_stack([np.ones(len(obs[s])), obs[s][:, parents]])
+        coef = np.linalg.lstsq(design, obs[s][:, j], rcond=None)[0]
+        assert intercept[s, j] == pytest.approx(coef[0], abs=1e-6)
+        assert weights[s, parents, j] == pytest.approx(coef[1:], abs=1e-6)
+    assert np.abs(residuals.mean(axis=1)).max() < 1e-8  # an intercept: residuals centred
+
+
+def test_no_effect_leaves_every_non_target_at_its_observational_samples(gauss8):
+    _, _, truth = gauss8
+    pred = references.no_effect(truth)
+    obs = truth.samples[:, 0]
+    for i, (t, v) in enumerate(zip(pred.target, pred.value)):
+        others = np.arange(obs.shape[-1]) != t
+        assert np.array_equal(pred.samples[:, i][..., others], obs[..., others])
+        assert (pred.samples[:, i, :, t] == v).all()
+    assert np.array_equal(pred.regime, truth.regime[truth.interventional]) and np.array_equal(pred.scm, truth.scm)
+
+
+def test_truth_resample_is_a_new_draw_of_the_same_distributions():
+    config, scms, truth = simulate_test_split("gauss2", 200, 40)
+    pred = references.truth_resample(truth, scms, config["families"]["gauss2"], seed_sequence(1, "resample"))
+    x, y, _ = pair_arrays(truth, pred)
+    assert not np.allclose(x, y)
+    p = metrics.score_pairs(x, y, conventions={"p": {"metric": "energy_test", "n_permutations": 100,
+                                                       "plus_one": True}}, seed=0, chunk_size=100)["p"]
+    # same distribution: the permutation test's p-values are uniform over the 400 pairs (up to its 1/101 grid)
+    assert np.mean(p < 0.05) == pytest.approx(0.05, abs=0.03)
+    assert np.mean(p) == pytest.approx(0.5, abs=0.05)
+    shifted = dataclasses.replace(pred, samples=pred.samples + 1.0)
+    _, y_shift, _ = pair_arrays(truth, shifted)
+    p_shift = metrics.score_pairs(x, y_shift, conventions={"p": {"metric": "energy_test", "n_permutations": 100,
+                                                                   "plus_one": True}}, seed=0, chunk_size=100)["p"]
+    assert np.mean(p_shift < 0.05) > 0.9  # the test has the power to see a shift of one noise sd
+
+
+def test_bootstrap_interval_covers_a_known_mean_at_about_the_nominal_rate():
+    rng = np.random.default_rng(0)
+    hits = 0
+    for k in range(400):
+        values = rng.exponential(size=200)  # skewed, like a metric; true mean 1
+        lo, hi = intervals.bootstrap_interval(values, 500, 0.95, seed_sequence(0, "coverage", str(k)))
+        hits += lo <= 1.0 <= hi
+    assert hits / 400 == pytest.approx(0.95, abs=0.035)
+
+
+def test_wilcoxon_pairs_by_scm_tests_one_side_and_bold_needs_a_lower_mean_too():
+    rng = np.random.default_rng(1)
+    base = pd.Series(rng.normal(size=60) + 1.0, index=np.arange(60))
+    better = base - 0.3 + 0.05 * rng.normal(size=60)
+    assert intervals.wilcoxon_less(better, base)[0] < 1e-6 and intervals.wilcoxon_less(base, better)[0] > 0.99
+    assert intervals.wilcoxon_less(base, base) == (1.0, 0.0)
+    p, shift = intervals.wilcoxon_less(better.iloc[:30], base)  # the SCMs both have
+    assert p < 1e-3 and shift == pytest.approx((better.iloc[:30] - base.iloc[:30]).mean())
+    # mostly lower but a higher mean (one large outlier): the test alone would say "better", the mean does not
+    skewed = base - 0.1
+    skewed.iloc[0] += 20.0
+    frames = {m: pd.DataFrame({"scm": s.index, "mmd": s.to_numpy()}) for m, s in (("baseline", base), ("x", skewed))}
+    result = intervals.better(frames, "mmd", intervals.comparators(["baseline", "x"]), 0.05)
+    assert result["x"][0] < 0.05 and result["x"][1] is False and result["baseline"][1] is False
+    assert intervals.comparators(["activa", "baseline", "x"]) == {"activa": ["baseline"], "baseline": ["activa", "x"],
+                                                                  "x": ["baseline"]}
+
+
+def test_the_dowhy_subset_is_the_same_every_run_and_depends_on_the_seed():
+    a = references.scm_subset(3000, 200, seed_sequence(42, "scm_subset", "gauss8", "test"))
+    b = references.scm_subset(3000, 200, seed_sequence(42, "scm_subset", "gauss8", "test"))
+    c = references.scm_subset(3000, 200, seed_sequence(43, "scm_subset", "gauss8", "test"))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert len(np.unique(a)) == 200 and (np.diff(a) > 0).all() and a.max() < 3000
+    assert np.array_equal(references.scm_subset(5, 200, seed_sequence(0, "x")), np.arange(5))
+
+
+def test_metrics_accept_a_subset_only_when_the_predictions_say_so(gauss8):
+    _, _, truth = gauss8
+    pred = references.no_effect(truth)
+    part = dataclasses.replace(pred, samples=pred.samples[[3, 7]], scm=pred.scm[[3, 7]])
+    with pytest.raises(DataError, match=r"^predictions: column 'scm' does not list the same SCMs as truth$"):
+        pair_arrays(truth, part)
+    x, y, _ = pair_arrays(truth, dataclasses.replace(part, meta={"scm_subset": 2}))
+    assert np.array_equal(x, truth.samples[[3, 7]][:, truth.interventional].reshape(-1, *x.shape[1:]))
+    outside = dataclasses.replace(part, scm=np.array([3, 99], np.int32), meta={"scm_subset": 2})
+    with pytest.raises(DataError, match=r"not list the same SCMs as truth \(nor a subset of them\)$"):
+        pair_arrays(truth, outside)
+
+
+def test_dowhy_gcm_agrees_with_the_oracle_on_linear_scms():
+    """The real-library cross-check: dowhy.gcm (its own mechanism choice) and our least-squares oracle, given
+    the same graph and samples, predict the same interventional means up to sampling noise."""
+    pytest.importorskip("dowhy")
+    _, scms, truth = simulate_test_split("gauss2", 12, 400)
+    subset = np.array([0, 3, 5, 8])
+    dw = references.dowhy_gcm(truth, scms, subset, "good", seed_sequence(0, "dowhy"), progress=False)
+    oracle = references.oracle_graph(truth, scms, np.random.default_rng(0), "gaussian")
+    mu = closed_form_means(scms, truth)[subset]
+    a, b = dw.samples.mean(axis=2, dtype=np.float64), oracle.samples[subset].mean(axis=2, dtype=np.float64)
+    # each mean is within a few sampling sds (noise sd 1, weights up to 2: sd of V up to ~2.3) of the truth
+    assert np.abs(a - b).max() < 0.6 and np.abs(a - mu).max() < 0.6
+    assert np.array_equal(dw.scm, truth.scm[subset]) and dw.samples.shape == (4, 2, 400, 2)
+    again = references.dowhy_gcm(truth, scms, subset, "good", seed_sequence(0, "dowhy"), progress=False, workers=2)
+    assert np.array_equal(dw.samples, again.samples)  # per-SCM seeds: workers change nothing
+
+
+def test_dowhy_gcm_says_why_it_cannot_run_on_too_few_samples():
+    pytest.importorskip("dowhy")
+    _, scms, truth = simulate_test_split("gauss2", 3, 4)
+    with pytest.raises(DataError, match=r"^dowhy_gcm: .* needs at least 5 observational samples per SCM, the truth "
+                                        r"has 4$"):
+        references.dowhy_gcm(truth, scms, np.arange(2), "good", seed_sequence(0, "dowhy"), progress=False)
+
+
+def test_a_missing_dowhy_is_a_clear_error(monkeypatch):
+    from activa.config import ConfigError
+
+    monkeypatch.setitem(__import__("sys").modules, "dowhy", None)  # import dowhy now raises ImportError
+    with pytest.raises(ConfigError, match=r"^dowhy-gcm: the package 'dowhy' is not installed \(pip install -e "
+                                          r"'\.\[references\]'"):
+        references.dowhy_version()

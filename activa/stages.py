@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 from activa import config as cfg
-from activa.data.format import (DataError, atomic_path, read_csv, read_predictions, read_samples, read_scms,
-                                 write_csv, write_samples, write_scms, write_text)
+from activa.data.format import (DataError, atomic_path, check_scms_of, read_csv, read_predictions, read_samples,
+                                 read_scms, write_csv, write_samples, write_scms, write_text)
 from activa.data.simulate import family_meta
 
 
@@ -56,13 +56,11 @@ def run_baseline(config: dict, family: str, data: Path, out: Path) -> None:
 
 def _reference_inputs(data: Path, scms: Path | None):
     """A reference method's inputs: the test split's samples and, if given, its SCMs (checked to match)."""
-    from activa.eval.references import check_scms
-
     truth = read_samples(data)
     if scms is None:
         return truth, None
     table = read_scms(scms)
-    check_scms(table, truth, str(scms), str(data))
+    check_scms_of(table, truth, str(scms), str(data))
     return truth, table
 
 
@@ -238,12 +236,7 @@ def run_effects(config: dict, family: str, scms: Path, truth: Path, pred: list[P
 
     spec = _linear_family(config, family, "effects", "closed-form moments need linear SCMs")
     scm_table, data = read_scms(scms), read_samples(truth)
-    for key in ("family", "split", "seed", "config"):
-        if scm_table.meta.get(key) != data.meta.get(key):
-            raise DataError(f"{scms}: metadata '{key}' is {scm_table.meta.get(key)!r} but {truth} has "
-                            f"{data.meta.get(key)!r}: not the SCMs of these samples")
-    if len(scm_table.adjacency) != len(data.scm):
-        raise DataError(f"{scms}: {len(scm_table.adjacency)} SCMs, but {truth} has {len(data.scm)}")
+    check_scms_of(scm_table, data, str(scms), str(truth))
     preds = read_predictions(pred)
     errors, edgeless = effects.mean_errors(scm_table, data, preds), effects.no_edge(scm_table, data, preds)
     out_prefix = Path(out_prefix)

@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import simulate_test_split
+from conftest import ROOT, simulate_test_split
 
 from activa.data.format import DataError
 from activa.data.scm import LinearSCMs, Regimes, interventional_moments, seed_sequence
@@ -168,3 +168,27 @@ def test_a_missing_dowhy_is_a_clear_error(monkeypatch):
     with pytest.raises(ConfigError, match=r"^dowhy-gcm: the package 'dowhy' is not installed \(pip install -e "
                                           r"'\.\[references\]'"):
         references.dowhy_version()
+
+
+def test_reference_stages_write_predictions_and_refuse_the_scms_of_another_split(tmp_path, capsys):
+    from activa.cli import main
+    from activa.data.format import read_samples
+
+    cfg = ["--config", str(ROOT / "config/config.yaml"), "--config", str(ROOT / "config/smoke.yaml")]
+    for split in ("train", "test"):
+        assert main(["simulate", *cfg, "--family", "gauss2", "--split", split, "--no-progress",
+                     "--out-samples", str(tmp_path / f"{split}.samples.parquet"),
+                     "--out-scms", str(tmp_path / f"{split}.scms.parquet")]) == 0
+    data, scms = str(tmp_path / "test.samples.parquet"), str(tmp_path / "test.scms.parquet")
+    for stage, extra in (("no-effect", []), ("oracle-graph", ["--scms", scms]), ("truth-resample", ["--scms", scms])):
+        out = tmp_path / f"{stage}.parquet"
+        assert main([stage, *cfg, "--family", "gauss2", "--data", data, *extra, "--out", str(out)]) == 0
+        pred = read_samples(out)
+        assert pred.meta["method"] == stage.replace("-", "_") and pred.samples.shape[:2] == (16, 2)
+    wrong = str(tmp_path / "train.scms.parquet")
+    assert main(["oracle-graph", *cfg, "--family", "gauss2", "--data", data, "--scms", wrong,
+                 "--out", str(tmp_path / "x.parquet")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"activa oracle-graph: error: {wrong}: metadata 'split' is 'train' but {data} has 'test': not the SCMs of "
+        "these samples")
+    assert not (tmp_path / "x.parquet").exists()

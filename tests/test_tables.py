@@ -131,3 +131,33 @@ def test_training_cost_says_which_device_and_jax_trained_each_model():
     assert trained_on({"written_by": env}) == "NVIDIA H200, JAX 0.11.2"
     assert trained_on({"written_by": {**env, "backend": "cpu", "device": "cpu", "jax": "0.10.2"}}) == "cpu, JAX 0.10.2"
     assert trained_on({}) == "not recorded"
+
+
+def test_references_table_gap_closed_and_the_dowhy_subset(tmp_path):
+    from activa.report import references_table as rt
+
+    scores = {"no_effect": 0.9, "baseline": 0.8, "activa": 0.5, "oracle_graph": 0.4, "dowhy_gcm": 0.45,
+              "truth_resample": 0.1}
+    files = {}
+    for method, level in scores.items():
+        n = 6 if method == "dowhy_gcm" else 12
+        values = {m: [level + 0.01 * (i % 3) for i in range(n)] for m in ("mmd", "wsd", "erg")}
+        values["p_value"] = [0.5] * n
+        files[(method, "gauss2")] = fixture_metrics(tmp_path / f"{method}.parquet", method, "gauss2", values)
+    # on beta_8 the oracle is worse than the baseline: no gap to close
+    for method, level in (("baseline", 0.8), ("activa", 0.5), ("oracle_graph", 0.85)):
+        values = {m: [level + 0.01 * (i % 3) for i in range(12)] for m in ("mmd", "wsd", "erg")} | {"p_value": [0.5] * 12}
+        files[(method, "beta_8")] = fixture_metrics(tmp_path / f"b8_{method}.parquet", method, "beta_8", values)
+    table = rt.collect(ROWS, files, INTERVALS, 0)
+    full = table[table.scope == "all"].set_index(["key", "method"])
+    assert full.loc[("gauss2", "activa"), "gap_closed_mmd"] == pytest.approx((0.81 - 0.51) / (0.81 - 0.41))
+    assert np.isnan(full.loc[("beta_8", "activa"), "gap_closed_mmd"])
+    assert full.loc[("gauss2", "dowhy_gcm"), "scms"] == 6 and full.loc[("gauss2", "baseline"), "scms"] == 12
+    subset = table[table.scope == "dowhy subset"]
+    assert set(subset.key) == {"gauss2"} and (subset.scms == 6).all() and len(subset) == 6
+    assert list(full.loc["gauss2"].index) == [m for m, _ in rt.METHODS]
+    md = rt.to_markdown(table, INTERVALS)
+    assert "|  | gap closed by ACTIVA |  | 75% | 75% | 75% |  |" in md and "**Every method on DoWhy GCM's subset" in md
+    tex = rt.to_latex(table, INTERVALS)
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 2 and tex.count("{") == tex.count("}")
+    assert r"75\%" in tex

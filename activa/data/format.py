@@ -296,3 +296,15 @@ def read_scms(path: str | Path) -> SCMTable:
     if not np.array_equal(table.column("scm").to_numpy(), np.arange(table.num_rows)):
         raise DataError(f"{path}: column 'scm' must be 0..{table.num_rows - 1} in order")
     return SCMTable(_dense(table, "adjacency"), _dense(table, "weights"), _dense(table, "noise_params"), meta)
+
+
+def check_scms_of(scms: SCMTable, samples: Samples, scms_name: str, samples_name: str) -> None:
+    """``DataError`` unless ``scms`` are the SCMs of ``samples``: same family, split, seed and generating config in
+    the metadata, and one row of the same number of variables per SCM."""
+    for key in ("family", "split", "seed", "config"):
+        if scms.meta.get(key) != samples.meta.get(key):
+            raise DataError(f"{scms_name}: metadata '{key}' is {scms.meta.get(key)!r} but {samples_name} has "
+                            f"{samples.meta.get(key)!r}: not the SCMs of these samples")
+    if len(scms.adjacency) != len(samples.scm) or scms.adjacency.shape[-1] != samples.samples.shape[-1]:
+        raise DataError(f"{scms_name}: {len(scms.adjacency)} SCMs of {scms.adjacency.shape[-1]} variables, but "
+                        f"{samples_name} has {len(samples.scm)} of {samples.samples.shape[-1]}")

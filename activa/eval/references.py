@@ -31,9 +31,6 @@ from tqdm import tqdm
 from activa.data.format import DataError, Samples, SCMTable
 from activa.data.scm import LinearSCMs, Regimes, mutilated_inverse, sample_regimes
 
-METHODS = ("no_effect", "oracle_graph", "dowhy_gcm", "truth_resample")
-
-
 def _observational(truth: Samples) -> np.ndarray:
     """[S, N, d] observational samples of ``truth`` (a test split with an observational regime)."""
     regime = np.flatnonzero(truth.target < 0)
@@ -61,17 +58,6 @@ def no_effect(truth: Samples) -> Samples:
     obs = _observational(truth)
     samples = np.repeat(obs[:, None], len(r), axis=1)
     return _predictions(truth, _set_target(samples, truth.target[r], truth.value[r]))
-
-
-def check_scms(scms: SCMTable, truth: Samples, scms_name: str = "scms file", truth_name: str = "truth") -> None:
-    """The SCM table describes ``truth``'s SCMs: same family, split, seed and config, one row per SCM."""
-    for key in ("family", "split", "seed", "config"):
-        if scms.meta.get(key) != truth.meta.get(key):
-            raise DataError(f"{scms_name}: metadata '{key}' is {scms.meta.get(key)!r} but {truth_name} has "
-                            f"{truth.meta.get(key)!r}: not the SCMs of these samples")
-    if len(scms.adjacency) != len(truth.scm) or scms.adjacency.shape[-1] != truth.samples.shape[-1]:
-        raise DataError(f"{scms_name}: {len(scms.adjacency)} SCMs of {scms.adjacency.shape[-1]} variables, but "
-                        f"{truth_name} has {len(truth.scm)} of {truth.samples.shape[-1]}")
 
 
 def fit_mechanisms(observational: np.ndarray, adjacency: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

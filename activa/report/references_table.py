@@ -48,6 +48,8 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], i
     for row in rows:
         frames = {m: read_metrics(metric_files[(m, row["key"])])[0] for m, _ in METHODS
                   if (m, row["key"]) in metric_files}
+        if not frames:
+            continue  # a family not scored yet: no rows
         for scope in SCOPES:
             if scope == "all":
                 scoped = frames

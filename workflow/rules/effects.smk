@@ -5,7 +5,7 @@ rule effects:
         truth="results/data/{family}/test.samples.parquet",
         pred=expand(
             "results/predictions/{method}/{{family}}.parquet",
-            method=["no_effect", "baseline", "activa", "oracle_graph", "dowhy_gcm", "truth_resample"],
+            method=["baseline", "activa", *REFERENCE_METHODS],
         ),
     output:
         report(

@@ -84,5 +84,5 @@ def test_a_method_run_on_a_subset_of_the_scms_is_scored_on_those_only(gauss2):
         {"part": dataclasses.replace(part, scm=np.arange(len(rows), dtype=np.int32))}).set_index(["method", "relation"])
     assert errors.loc["part", "pairs"].sum() == 2 * len(rows) < errors.loc["baseline", "pairs"].sum()
     pd.testing.assert_frame_equal(errors.loc["part"], alone.loc["part"])
-    assert f"part ({2 * len(rows)} triples: a subset of the SCMs)" in effects.to_markdown(errors.reset_index(), effects.no_edge(
-        scms, truth, {"part": part}), "Gauss 2")
+    text = effects.to_markdown(errors.reset_index(), effects.no_edge(scms, truth, {"part": part}), "Gauss 2")
+    assert f"part ({2 * len(rows)} triples: a subset of the SCMs)" in text

@@ -146,7 +146,8 @@ def test_references_table_gap_closed_and_the_dowhy_subset(tmp_path):
         files[(method, "gauss2")] = fixture_metrics(tmp_path / f"{method}.parquet", method, "gauss2", values)
     # on beta_8 the oracle is worse than the baseline: no gap to close
     for method, level in (("baseline", 0.8), ("activa", 0.5), ("oracle_graph", 0.85)):
-        values = {m: [level + 0.01 * (i % 3) for i in range(12)] for m in ("mmd", "wsd", "erg")} | {"p_value": [0.5] * 12}
+        values = {m: [level + 0.01 * (i % 3) for i in range(12)] for m in ("mmd", "wsd", "erg")}
+        values["p_value"] = [0.5] * 12
         files[(method, "beta_8")] = fixture_metrics(tmp_path / f"b8_{method}.parquet", method, "beta_8", values)
     table = rt.collect(ROWS, files, INTERVALS, 0)
     full = table[table.scope == "all"].set_index(["key", "method"])

@@ -13,7 +13,7 @@ the baseline (v2 section 6.1): the N observational samples of the SCM, plus, whe
   from observational data, so this is a bound no graph-free method can reach; on SERGIO the linear mechanism
   is misspecified.
 - ``dowhy_gcm``: DoWhy's graphical causal model with the true graph and automatically assigned mechanisms
-  (``dowhy.gcm``), on a fixed random subset of the test SCMs (it takes about a second per SCM).
+  (``dowhy.gcm``), on a fixed random subset of the test SCMs (0.02-1 s per SCM).
 - ``truth_resample``: a second, independent draw of the ground truth (same SCMs, a new random stream, same N):
   what a perfect method scores, the metrics' noise floor.
 

@@ -108,7 +108,8 @@ def test_wilcoxon_pairs_by_scm_tests_one_side_and_bold_needs_a_lower_mean_too():
     skewed = base - 0.1
     skewed.iloc[0] += 20.0
     frames = {m: pd.DataFrame({"scm": s.index, "mmd": s.to_numpy()}) for m, s in (("baseline", base), ("x", skewed))}
-    result = intervals.better(frames, "mmd", intervals.comparators(["baseline", "x"]), 0.05)
+    scm_means = {m: intervals.per_scm(f, "mmd") for m, f in frames.items()}
+    result = intervals.better(scm_means, intervals.comparators(["baseline", "x"]), 0.05)
     assert result["x"][0] < 0.05 and result["x"][1] is False and result["baseline"][1] is False
     assert intervals.comparators(["activa", "baseline", "x"]) == {"activa": ["baseline"], "baseline": ["activa", "x"],
                                                                   "x": ["baseline"]}

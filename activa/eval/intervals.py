@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from activa.data.scm import seed_sequence
 
 CHUNK = 256  # bootstrap replicates drawn at once
 
@@ -40,12 +39,6 @@ def bootstrap_interval(values: np.ndarray, replicates: int, level: float, seed: 
     return float(lo), float(hi)
 
 
-def cell_interval(frame: pd.DataFrame, metric: str, spec: dict, seed: int, *names: str) -> tuple[float, float]:
-    """A cell's interval: ``spec`` is the config's ``intervals``; the stream is (seed, "bootstrap", *names)."""
-    return bootstrap_interval(per_scm(frame, metric).to_numpy(), spec["replicates"], spec["level"],
-                              seed_sequence(seed, "bootstrap", *names, metric))
-
-
 def wilcoxon_less(a: pd.Series, b: pd.Series) -> tuple[float, float]:
     """(one-sided p-value that a < b, mean of a - b), paired by SCM (index) over the SCMs both have; the p-value
     is 1 when they never differ."""
@@ -64,14 +57,14 @@ def comparators(methods: list[str], reference: str | None = "baseline") -> dict[
     return {m: [o for o in methods if o != m] if m == reference else [reference] for m in methods}
 
 
-def better(frames: dict[str, pd.DataFrame], metric: str, against: dict[str, list[str]], alpha: float
+def better(scm_means: dict[str, pd.Series], against: dict[str, list[str]], alpha: float
            ) -> dict[str, tuple[float, bool]]:
-    """Per method: (the largest one-sided p-value of it being lower than a comparator, NaN without one; whether
-    it beats every comparator: a lower mean on the SCMs both have and p < alpha)."""
-    scm_means = {m: per_scm(f, metric) for m, f in frames.items()}
+    """Per method (scm_means: method -> per-SCM means of one metric, ``per_scm``): (the largest one-sided p-value
+    of it being lower than a comparator, NaN without one; whether it beats every comparator: a lower mean on the
+    SCMs both have and p < alpha)."""
     out = {}
-    for method in frames:
-        tests = [wilcoxon_less(scm_means[method], scm_means[o]) for o in against.get(method, []) if o in frames]
+    for method, means in scm_means.items():
+        tests = [wilcoxon_less(means, scm_means[o]) for o in against.get(method, []) if o in scm_means]
         out[method] = (max((p for p, _ in tests), default=np.nan),
                        bool(tests) and all(p < alpha and shift < 0 for p, shift in tests))
     return out

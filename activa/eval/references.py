@@ -31,6 +31,7 @@ from tqdm import tqdm
 from activa.data.format import DataError, Samples, SCMTable
 from activa.data.scm import LinearSCMs, Regimes, mutilated_inverse, sample_regimes
 
+
 def _observational(truth: Samples) -> np.ndarray:
     """[S, N, d] observational samples of ``truth`` (a test split with an observational regime)."""
     regime = np.flatnonzero(truth.target < 0)

@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from activa.data.format import DataError, write_text
-from activa.eval.intervals import better, cell_interval, comparators
+from activa.data.scm import seed_sequence
+from activa.eval.intervals import better, bootstrap_interval, comparators, per_scm
 from activa.eval.scoring import read_metrics
 
 METHODS = (("activa", "ACTIVA"), ("baseline", "Baseline"))
@@ -53,16 +54,19 @@ def metric_files(paths: list[str | Path], allowed: set[str], name: str) -> dict[
     return files
 
 
-def cell_stats(frames: dict[str, pd.DataFrame], metrics, intervals: dict, seed: int, key: str,
-           against: dict[str, list[str]] | None = None) -> dict[str, dict[str, float]]:
-    """Per method of one row: <metric>, <metric>_lo/_hi (bootstrap interval), <metric>_p (one-sided Wilcoxon
-    p-value of beating its comparators: ``against``, by default ``intervals.comparators``), over its metrics."""
+def cell_stats(frames: dict[str, pd.DataFrame], metrics, intervals: dict, seed: int, key: str
+               ) -> dict[str, dict[str, float]]:
+    """Per method of one row (frames: method -> its metrics): <metric>, <metric>_lo/_hi (bootstrap interval over
+    SCMs, stream (seed, "bootstrap", key, method, metric)), <metric>_p and _better (``intervals.better`` against
+    ``intervals.comparators``)."""
     out = {m: {} for m in frames}
-    against = comparators(list(frames)) if against is None else against
+    against = comparators(list(frames))
     for metric in metrics:
-        tests = better(frames, metric, against, intervals["alpha"])
+        scm_means = {m: per_scm(f, metric) for m, f in frames.items()}
+        tests = better(scm_means, against, intervals["alpha"])
         for method, frame in frames.items():
-            lo, hi = cell_interval(frame, metric, intervals, seed, key, method)
+            lo, hi = bootstrap_interval(scm_means[method].to_numpy(), intervals["replicates"], intervals["level"],
+                                        seed_sequence(seed, "bootstrap", key, method, metric))
             out[method].update({metric: float(frame[metric].mean()), f"{metric}_lo": lo, f"{metric}_hi": hi,
                                 f"{metric}_p": tests[method][0], f"{metric}_better": tests[method][1]})
     return out
@@ -110,7 +114,8 @@ def _cells(table: pd.DataFrame, bold, pm: str, dash: str, methods: Methods) -> l
         for method, _ in methods:
             for metric, _, digits in METRICS:
                 c = f"{method}_{metric}"
-                cells.append(format_cell(row[c], row[c + "_lo"], row[c + "_hi"], row[c + "_better"], digits, bold, pm, dash))
+                cells.append(format_cell(row[c], row[c + "_lo"], row[c + "_hi"], row[c + "_better"], digits, bold,
+                                         pm, dash))
         out.append(cells)
     return out
 
@@ -219,8 +224,8 @@ def _v1_cells(table: pd.DataFrame, bold, pm: str, dash: str, metrics=V1_METRICS)
                 if metric == "p_value":
                     cells.append(dash if math.isnan(row[metric]) else f"{row[metric]:.{digits}f}")
                     continue
-                cells.append(format_cell(row[metric], row[metric + "_lo"], row[metric + "_hi"], row[metric + "_better"],
-                                   digits, bold, pm, dash))
+                cells.append(format_cell(row[metric], row[metric + "_lo"], row[metric + "_hi"],
+                                         row[metric + "_better"], digits, bold, pm, dash))
             out.append(cells)
     return out
 

@@ -48,11 +48,9 @@ def _table_reads(config: dict, args: argparse.Namespace) -> list[str]:
 
 
 def _train_reads(config: dict, args: argparse.Namespace) -> list[str]:
-    from activa.model.variants import TRAINING_KEYS
+    from activa.model.variants import train_keys
 
-    family = cfg.lookup(config, f"activa.variants.{args.variant}")["train_on"]
-    return [f"activa.variants.{args.variant}", *(f"activa.training.{key}" for key in TRAINING_KEYS),
-            f"families.{family}.n_vars", f"families.{family}.intervention_values"]
+    return train_keys(config, args.variant)
 
 
 def _pretrained_reads(config: dict, args: argparse.Namespace) -> list[str]:
@@ -126,7 +124,11 @@ STAGES = {
          arg("--data", **PATH, help="the training family's train.samples.parquet"),
          arg("--checkpoint", **PATH, help="resumed from if it exists"),
          arg("--out-model", **PATH), arg("--out-log", **PATH),
-         arg("--out-figures", **PATHS, help="loss curve (.png, .pdf)")],
+         arg("--out-figures", **PATHS, help="loss curve (.png, .pdf)"),
+         arg("--init", type=Path, default=None, metavar="MODEL",
+             help="start from this model file's parameters (same variant; fresh optimiser, the budget's warm-up)"),
+         arg("--deadline", type=float, default=None, metavar="UNIX_TIME",
+             help="end training at this wall-clock time, the schedule re-planned to end with it")],
         progress=True),
     "pretrained": Stage(
         stages.run_pretrained, "A shipped ACTIVA model in place of training it (SHA-256 and config checked).",

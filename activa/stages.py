@@ -16,7 +16,7 @@ import yaml
 
 from activa import config as cfg
 from activa.data.format import (DataError, atomic_path, check_scms_of, read_csv, read_predictions, read_samples,
-                                 read_scms, write_csv, write_samples, write_scms, write_text)
+                                 read_scms, sha256, write_csv, write_samples, write_scms, write_text)
 from activa.data.simulate import family_meta
 
 
@@ -307,14 +307,35 @@ def run_published_baseline(config: dict, paper_values: Path, hypotheses: list[Pa
     write_text(out_prefix.with_suffix(".md"), text)
 
 
+def _check_model_is_variant(config: dict, variant: str, path: Path, meta: dict, remedy: str) -> None:
+    """``ConfigError`` naming the key unless the model file at ``path`` (metadata ``meta``) is ``variant`` as
+    configured: architecture, model config, training family and its intervention values."""
+    from activa.model.variants import model_config
+
+    model_cfg, spec = model_config(config, variant)
+    expected = {"architecture": spec["architecture"], "model_config": model_cfg.to_dict(),
+                "family": spec["train_on"],
+                "intervention_values": cfg.family(config, spec["train_on"])["intervention_values"]}
+    for key, value in expected.items():
+        if meta.get(key) != value:
+            raise cfg.ConfigError(f"{path}: model '{meta.get('variant')}' has {key} {meta.get(key)!r}, but "
+                                  f"activa.variants.{variant} configures {value!r}; {remedy}")
+
+
 def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_model: Path, out_log: Path,
-              out_figures: list[Path], progress: bool = True) -> None:
+              out_figures: list[Path], init: Path | None = None, deadline: float | None = None,
+              progress: bool = True) -> None:
     """``train``: fit one ACTIVA variant, resuming from ``checkpoint`` if present.
 
+    ``init``: start from this trained model's parameters (same architecture, model config and training family;
+    fresh optimiser, the budget's warm-up); the model file's ``lineage`` then continues the initial model's.
+    ``deadline`` (Unix time): end the run then, the schedule fitted to it (``train.fit``).
     The checkpoint is deleted once the model file is written: it only exists while a run is unfinished.
     """
+    import time
+
     from activa.model import checkpoint as model_file
-    from activa.model import train
+    from activa.model import lineage, train
     from activa.model.variants import variant_configs
     from activa.report.figures import loss_curve
 
@@ -323,7 +344,21 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
     if samples.meta.get("family") != spec["train_on"]:
         raise cfg.ConfigError(f"{data}: holds family {samples.meta.get('family')!r}, but variant '{variant}' "
                               f"trains on '{spec['train_on']}'")
-    params, log = train.fit(samples, model_cfg, train_cfg, checkpoint, progress=progress, describe=f"train {variant}")
+    start_from, history = None, []
+    if init is not None:
+        tree, init_meta = model_file.load(init)
+        if "train_config" not in init_meta:
+            raise DataError(f"{init}: not a trained-model file (no train_config in its metadata)")
+        _check_model_is_variant(config, variant, init, init_meta, "--init needs a model of the same variant")
+        history = lineage.of(init_meta)
+        start_from = (tree["params"], {"file": Path(init).name, "sha256": sha256(init),
+                                       "total_steps": lineage.total_steps(history)})
+    info, start = {}, time.perf_counter()
+    params, log = train.fit(samples, model_cfg, train_cfg, checkpoint, progress=progress, describe=f"train {variant}",
+                            init=start_from, deadline=deadline, info=info)
+    wall_s = time.perf_counter() - start
+    history = [*history, lineage.entry(train_cfg, log, wall_s, info["flops_per_step"], samples,
+                                       None if start_from is None else start_from[1]["sha256"])]
     write_csv(out_log, log)
     loss_curve(log, out_figures, f"ACTIVA {spec['architecture']} {variant}: {len(log)} steps, "
                                  f"batch {train_cfg.batch_size}")
@@ -331,7 +366,8 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
         "architecture": spec["architecture"], "model_config": model_cfg.to_dict(),
         "train_config": dataclasses.asdict(train_cfg), "variant": variant, "family": spec["train_on"],
         "intervention_values": samples.meta["intervention_values"],
-        "steps": int(log["step"].iloc[-1]) if len(log) else 0, "activa_version": samples.meta.get("activa_version"),
+        "steps": int(log["step"].iloc[-1]) if len(log) else 0, "total_steps": lineage.total_steps(history),
+        "lineage": history, "activa_version": samples.meta.get("activa_version"),
         "written_by": model_file.environment()})
     Path(checkpoint).unlink(missing_ok=True)
 
@@ -345,25 +381,17 @@ def run_pretrained(config: dict, variant: str, manifest: Path, out_model: Path, 
     """
     from activa.model import checkpoint as model_file
     from activa.model import shipped
-    from activa.model.variants import model_config
     from activa.report.figures import loss_curve
 
     model_path, log_path, entry = shipped.verified(variant, manifest)
-    model_cfg, spec = model_config(config, variant)
     meta, _ = model_file.read_trained(model_path)
-    expected = {"architecture": spec["architecture"], "model_config": model_cfg.to_dict(),
-                "family": spec["train_on"], "intervention_values": cfg.family(config, spec["train_on"])[
-                    "intervention_values"]}
-    for key, value in expected.items():
-        if meta[key] != value:
-            raise cfg.ConfigError(f"{model_path}: shipped model '{variant}' has {key} {meta[key]!r}, but "
-                                  f"activa.variants.{variant} configures {value!r}; train it instead (leave it out "
-                                  f"of activa.pretrained.variants)")
+    _check_model_is_variant(config, variant, model_path, meta,
+                            "train it instead (leave it out of activa.pretrained.variants)")
     log = read_csv(log_path, "training log")
     with atomic_path(out_model) as tmp:
         shutil.copyfile(model_path, tmp)
     write_csv(out_log, log)
-    loss_curve(log, out_figures, f"ACTIVA {spec['architecture']} {variant} (shipped): {len(log)} steps on "
+    loss_curve(log, out_figures, f"ACTIVA {meta['architecture']} {variant} (shipped): {len(log)} steps on "
                                  f"{entry['device']}, batch {entry['train_config']['batch_size']}")
 
 

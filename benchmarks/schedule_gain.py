@@ -19,33 +19,13 @@ import math
 import tempfile
 from pathlib import Path
 
-import jax
 import numpy as np
 
 from activa import config as cfg
 from activa.data.simulate import simulate_split
 from activa.model import architectures
-from activa.model.train import TrainData, fit, loss_fn
+from activa.model.train import fit, held_out_loss
 from activa.model.variants import variant_configs
-
-
-def held_out(params, model, data, beta: float, batch: int = 256) -> dict:
-    """Mean loss terms over every (SCM, interventional regime) of ``data``, dropout off, one fixed latent key."""
-    test = TrainData.from_samples(data)
-    n_scm, n_int = test.samples.shape[0], test.int_regimes.shape[0]
-    idx, r = np.repeat(np.arange(n_scm), n_int), np.tile(np.arange(n_int), n_scm)
-    key = jax.random.key(0)
-    evaluate = jax.jit(lambda p, o, i, t, v, k: loss_fn(p, model, o, i, t, v, k, beta, train=False))
-    totals, n = {"loss": 0.0, "recon": 0.0, "kl": 0.0}, 0
-    for start in range(0, len(idx), batch):
-        b_idx, b_r = idx[start:start + batch], r[start:start + batch]
-        loss, parts = evaluate(params, test.samples[b_idx, test.obs_regime], test.samples[b_idx, test.int_regimes[b_r]],
-                               test.target[b_r], test.value_index[b_r], jax.random.fold_in(key, start))
-        totals["loss"] += float(loss) * len(b_idx)
-        totals["recon"] += float(parts["recon"]) * len(b_idx)
-        totals["kl"] += float(parts["kl"]) * len(b_idx)
-        n += len(b_idx)
-    return {k: v / n for k, v in totals.items()}
 
 
 def main() -> None:
@@ -77,7 +57,7 @@ def main() -> None:
                                           warmup=0.0 if schedule == "constant" else 0.05)
             with tempfile.TemporaryDirectory() as tmp:
                 params, log = fit(train, model_cfg, run_cfg, Path(tmp) / "ckpt.msgpack", progress=False)
-            score = held_out(params, model, test, tcfg.beta)
+            score = held_out_loss(params, model, test, tcfg.beta)
             train_loss = float(log["loss"].iloc[-max(1, len(log) // 10):].mean())
             results[schedule].append(score)
             lines.append(f"| {schedule} | {seed} | {train_loss:.3f} | {score['loss']:.3f} | {score['recon']:.4f} | "

@@ -59,7 +59,7 @@ def main() -> None:
                           "--out-scms", base.with_suffix(".scms.parquet"))
         train_path = out / "data" / spec["train_on"] / "train.samples.parquet"
         data = read_samples(train_path)
-        rate, _ = steps_per_second(config, variant, data, args.bench_steps)
+        rate, _, _ = steps_per_second(config, variant, data, args.bench_steps)
         steps_per_epoch = math.ceil(data.samples.shape[0] / spec["batch_size"])
         epochs = max(1, int(args.budget_s * rate / steps_per_epoch))
         run_configs = [*configs, overlay(out / "configs" / f"{variant}.yaml", {"activa": {

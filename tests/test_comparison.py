@@ -5,6 +5,7 @@ import math
 import pandas as pd
 import yaml
 
+from activa.model import lineage
 from activa.report import comparison
 
 
@@ -32,7 +33,8 @@ def test_every_published_cell_appears_once_with_ours_beside_it(root, smoke_confi
 
 
 def test_an_activa_note_says_how_its_model_was_trained(root, smoke_config):
-    """From the model file's metadata, whatever the config says: a shipped model names its steps and device."""
+    """From the model file's metadata, whatever the config says: a shipped model names its steps and device; a
+    warm-started model every run of its lineage and their total."""
     from activa.model import shipped
     from activa.model.checkpoint import read_trained
 
@@ -43,11 +45,22 @@ def test_an_activa_note_says_how_its_model_was_trained(root, smoke_config):
     tiny = {"variant": "gauss2", "steps": 6, "train_config": {"batch_size": 8}, "written_by": {"device": "cpu"}}
     frame = comparison.compare_table1(ours, facts["v2_table1"], facts["v2_settings"]["rows"], smoke_config,
                                       {"gauss8": shipped_meta, "gauss2": tiny}).set_index(["row", "method", "metric"])
+    device = shipped_meta["written_by"]["device"]
     assert frame.loc[("gauss8", "activa", "mmd"), "note"] == (
-        f"test SCMs 12 (paper 3000); shipped model: {shipped_meta['steps']:,} steps at batch 256 on "
-        f"{shipped_meta['written_by']['device']} (paper 3600 epochs at 256)")
+        f"test SCMs 12 (paper 3000); shipped model: {shipped_meta['steps']:,} steps at batch 256 in float32, recipe "
+        f"paper, on {device} (paper 3600 epochs at 256)")
     assert frame.loc[("gauss2", "activa", "mmd"), "note"] == (
-        "test SCMs 16 (paper 1000); trained: 6 steps at batch 8 on cpu (paper 5000 epochs at 256)")
+        "test SCMs 16 (paper 1000); trained: 6 steps at batch 8 in float32, recipe paper, on cpu (paper 5000 epochs "
+        "at 256)")
+    continued = {**shipped_meta, "lineage": [lineage.legacy(shipped_meta), {
+        **lineage.legacy(shipped_meta), "steps": 40000, "precision": "bfloat16", "date": "2026-12-02T10:00:00+00:00",
+        "recipe": {"name": "fresh", "data": "fresh", "ema": None}}]}
+    frame = comparison.compare_table1(ours, facts["v2_table1"], facts["v2_settings"]["rows"], smoke_config,
+                                      {"gauss8": continued}).set_index(["row", "method", "metric"])
+    assert frame.loc[("gauss8", "activa", "mmd"), "note"] == (
+        f"test SCMs 12 (paper 3000); shipped model: {40000 + shipped_meta['steps']:,} steps in 2 runs: "
+        f"{shipped_meta['steps']:,} steps at batch 256 in float32, recipe paper, on {device}; then 40,000 steps at "
+        f"batch 256 in bfloat16, recipe fresh, on {device} (2026-12-02) (paper 3600 epochs at 256)")
 
 
 def test_markdown_counts_computed_cells_and_wins(root, smoke_config):

@@ -64,7 +64,7 @@ def test_a_training_budget_is_steps_or_seconds_with_a_known_schedule(root, tmp_p
                                           r"under any of the given schemas"):
         load_config([root / "config/config.yaml", both])
     unknown = write(tmp_path, "activa: {variants: {gauss8: {budget: {steps: 9, schedule: step, warmup: 0}}}}\n")
-    with pytest.raises(ConfigError, match=r"'step' is not one of \['cosine', 'linear', 'constant'\]"):
+    with pytest.raises(ConfigError, match=r"'step' is not one of \['cosine', 'linear', 'wsd', 'constant'\]"):
         load_config([root / "config/config.yaml", unknown])
 
 

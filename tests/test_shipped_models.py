@@ -129,5 +129,5 @@ def test_pretrained_stage_writes_what_train_would_and_refuses_another_config(tmp
     r = subprocess.run(pretrained_command(root, [paper, smaller], tmp_path / "x"), capture_output=True, text=True,
                        cwd=root)
     assert r.returncode == 2
-    assert "gauss2.msgpack: shipped model 'gauss2' has model_config" in r.stderr
+    assert "gauss2.msgpack: model 'gauss2' has model_config" in r.stderr
     assert "but activa.variants.gauss2 configures" in r.stderr and not (tmp_path / "x").exists()

@@ -7,7 +7,7 @@ Files written before v1 existed have no ``architecture`` and are v2.
 from __future__ import annotations
 
 from activa.model.v1 import ActivaV1, ModelV1Config
-from activa.model.v2 import ACTIVA, ModelConfig
+from activa.model.v2 import ACTIVA, ModelConfig, compute_dtype
 
 ARCHITECTURES = {"v2": (ACTIVA, ModelConfig), "v1": (ActivaV1, ModelV1Config)}
 
@@ -20,9 +20,9 @@ def name_of(model_cfg) -> str:
     raise TypeError(f"not an ACTIVA model config: {type(model_cfg).__name__}")
 
 
-def build(model_cfg):
-    """The Flax module for a model config."""
-    return ARCHITECTURES[name_of(model_cfg)][0](model_cfg)
+def build(model_cfg, precision: str = "float32"):
+    """The Flax module for a model config, computing its matrix products in ``precision`` (float32, bfloat16)."""
+    return ARCHITECTURES[name_of(model_cfg)][0](model_cfg, dtype=compute_dtype(precision))
 
 
 def config_from_meta(meta: dict, where: str):

@@ -21,6 +21,7 @@ variable, P pseudo-inputs, N_p samples per pseudo-input, d_p = the training data
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -60,14 +61,15 @@ class ActivaV1(nn.Module):
     """
 
     cfg: ModelV1Config
+    dtype: Any = jnp.float32  # compute dtype of the matrix products (activa.model.v2's docstring: Precision)
     RECON_SUM_OVER_SAMPLES = False  # v1 eq. 10: the reconstruction term is a mean over the N samples
 
     def setup(self):
         cfg = self.cfg
         qkv = cfg.heads * cfg.e
-        self.embedding = EmbeddingNetwork(cfg.e, cfg.L, cfg.heads, cfg.h, cfg.dropout, qkv)
-        self.posterior_head = MLP(cfg.h, 2 * cfg.latent)
-        self.decoder = Decoder(cfg, pool="mean", qkv_features=qkv)
+        self.embedding = EmbeddingNetwork(cfg.e, cfg.L, cfg.heads, cfg.h, cfg.dropout, qkv, self.dtype)
+        self.posterior_head = MLP(cfg.h, 2 * cfg.latent, self.dtype)
+        self.decoder = Decoder(cfg, pool="mean", qkv_features=qkv, dtype=self.dtype)
         self.pseudo = self.param("pseudo_inputs", nn.initializers.normal(1.0),
                                  (cfg.pseudo_inputs, cfg.pseudo_samples, cfg.n_vars, cfg.n_values + 1))
 

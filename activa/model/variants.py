@@ -11,7 +11,7 @@ from activa.model.train import TrainConfig
 from activa.model.v1 import ModelV1Config
 from activa.model.v2 import ModelConfig
 
-TRAINING_KEYS = ("grad_clip_norm", "steps_per_call", "checkpoint_every")  # of activa.training, read here
+TRAINING_KEYS = ("grad_clip_norm", "steps_per_call", "checkpoint_every", "precision", "recipe")  # of activa.training
 
 
 def model_config(config: dict, variant: str):
@@ -27,18 +27,28 @@ def model_config(config: dict, variant: str):
     return ModelConfig(**common, k=spec["k"]), spec
 
 
+def train_keys(config: dict, variant: str) -> list[str]:
+    """The dotted config keys ``variant_configs`` reads for ``variant`` (the train stage's and rule's ``reads``)."""
+    family = cfg.lookup(config, f"activa.variants.{variant}")["train_on"]
+    recipe = cfg.lookup(config, "activa.training.recipe")
+    return [f"activa.variants.{variant}", *(f"activa.training.{key}" for key in TRAINING_KEYS),
+            f"activa.recipes.{recipe}", f"families.{family}.n_vars", f"families.{family}.intervention_values"]
+
+
 def variant_configs(config: dict, variant: str):
     """(ModelConfig or ModelV1Config, TrainConfig, the variant's config spec) of an ACTIVA variant.
 
-    Reads what ``model_config`` reads (the variant's ``budget``, if not null, replaces ``epochs``) and the
-    ``TRAINING_KEYS`` of ``activa.training``.
+    Reads what ``model_config`` reads (the variant's ``budget``, if not null, replaces ``epochs``), the
+    ``TRAINING_KEYS`` of ``activa.training`` and the recipe they name (``activa.recipes.<recipe>``).
     """
     model_cfg, spec = model_config(config, variant)
     training = config["activa"]["training"]
+    recipe = cfg.lookup(config, f"activa.recipes.{training['recipe']}")
     budget = spec["budget"] or {}
     train_cfg = TrainConfig(batch_size=spec["batch_size"], epochs=spec["epochs"], lr=spec["lr"], beta=spec["beta"],
                             seed=spec["seed"], regimes=spec["regimes"],
                             budget_steps=budget.get("steps"), budget_seconds=budget.get("seconds"),
                             schedule=budget.get("schedule", "constant"), warmup=budget.get("warmup", 0.0),
+                            decay=budget.get("decay", 0.2), data=recipe["data"], ema=recipe["ema"],
                             **{key: training[key] for key in TRAINING_KEYS})
     return model_cfg, train_cfg, spec

@@ -23,7 +23,8 @@ def _settings_notes(config: dict, row: str, method: str, settings: dict, models:
     """Where this run's settings for (row, method) differ from the paper's ``settings`` of that row.
 
     ``models``: variant -> metadata of its model file (``checkpoint.read_trained``); an ACTIVA cell's note says
-    how its model was trained (steps, batch, device; shipped or trained here) rather than what the config says.
+    how its model was trained (its lineage: every run's steps, batch, precision, recipe and device, and the total;
+    shipped or trained here) rather than what the config says.
     """
     notes = []
     family = config["families"].get(row)
@@ -36,11 +37,10 @@ def _settings_notes(config: dict, row: str, method: str, settings: dict, models:
         if not variants:
             notes.append("model not trained in this run")
         elif variants[0] in models:
-            meta = models[variants[0]]
+            from activa.model import lineage
+
             origin = "shipped model" if variants[0] in activa["pretrained"]["variants"] else "trained"
-            device = meta.get("written_by", {}).get("device", "an unrecorded device")
-            notes.append(f"{origin}: {meta['steps']:,} steps at batch {meta['train_config']['batch_size']} on "
-                         f"{device} {paper}")
+            notes.append(f"{origin}: {lineage.describe(lineage.of(models[variants[0]]))} {paper}")
         else:
             spec = activa["variants"][variants[0]]
             if (spec["epochs"], spec["batch_size"]) != (settings.get("epochs"), settings.get("batch_size")):

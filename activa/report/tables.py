@@ -257,7 +257,8 @@ def write_v1_table(table: pd.DataFrame, prefix: str | Path, spec: dict, interval
 
 # Training cost of the trained variants, from their model files and per-step logs.
 COST_COLUMNS = ("variant", "architecture", "family", "parameters", "batch_scms", "items_per_step", "steps",
-                "train_s", "steps_per_s", "final_loss", "final_recon", "trained_on")
+                "total_steps", "runs", "precision", "recipe", "train_s", "steps_per_s", "final_loss", "final_recon",
+                "trained_on")
 
 
 def trained_on(meta: dict) -> str:
@@ -273,19 +274,26 @@ def training_cost(runs: list[tuple[str, dict, int, pd.DataFrame]], config: dict)
     """One row per variant: (variant, model-file metadata, parameter count, train log) -> cost columns.
 
     items_per_step: datasets the loss sees per step (batch_size SCMs, times d * |I| with regimes "all").
+    steps: the log's; total_steps and runs: over the model's lineage (``activa.model.lineage``; a warm-started
+    model's earlier runs count); precision and recipe: of its last run.
     train_s: sum over steps of 1 / steps_per_s (time inside the jitted steps, compilation included).
     final_loss / final_recon: means over the last 10% of steps (recon: -log p per sample).
     """
+    from activa.model import lineage
+
     records = []
     for variant, meta, n_params, log in runs:
         tcfg, family = meta["train_config"], config["families"].get(meta["family"], {})
+        history = lineage.of(meta)
         n_int = family.get("n_vars", 0) * len(family.get("intervention_values", ()))
         tail = log.iloc[-max(1, len(log) // 10):]
         records.append({
             "variant": variant, "architecture": meta.get("architecture", "v2"), "family": meta["family"],
             "parameters": n_params, "batch_scms": tcfg["batch_size"],
             "items_per_step": tcfg["batch_size"] * (n_int if tcfg.get("regimes") == "all" else 1),
-            "steps": len(log), "train_s": float((1.0 / log["steps_per_s"]).sum()),
+            "steps": len(log), "total_steps": lineage.total_steps(history), "runs": len(history),
+            "precision": history[-1]["precision"], "recipe": history[-1]["recipe"]["name"],
+            "train_s": float((1.0 / log["steps_per_s"]).sum()),
             "steps_per_s": float(log["steps_per_s"].median()), "final_loss": float(tail["loss"].mean()),
             "final_recon": float(tail["recon"].mean()), "trained_on": trained_on(meta)})
     return pd.DataFrame.from_records(records, columns=COST_COLUMNS)
@@ -293,17 +301,20 @@ def training_cost(runs: list[tuple[str, dict, int, pd.DataFrame]], config: dict)
 
 def training_cost_markdown(table: pd.DataFrame) -> str:
     lines = ["**Training cost of the trained ACTIVA variants**", "",
-             "| Variant | Architecture | Data | Parameters | SCMs / step | Items / step | Steps | Train s | Steps / s "
-             "| Final loss | Final -log p per sample | Trained on |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| Variant | Architecture | Data | Parameters | SCMs / step | Items / step | Steps | Total steps (runs) "
+             "| Precision, recipe | Train s | Steps / s | Final loss | Final -log p per sample | Trained on |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for _, r in table.iterrows():
         lines.append(f"| {r['variant']} | {r['architecture']} | {r['family']} | {r['parameters']:,} "
-                     f"| {r['batch_scms']} | {r['items_per_step']} | {r['steps']:,} | {r['train_s']:.0f} "
+                     f"| {r['batch_scms']} | {r['items_per_step']} | {r['steps']:,} | {r['total_steps']:,} ({r['runs']}) "
+                     f"| {r['precision']}, {r['recipe']} | {r['train_s']:.0f} "
                      f"| {r['steps_per_s']:.2f} "
                      f"| {r['final_loss']:.3g} | {r['final_recon']:.3f} | {r['trained_on']} |")
     lines += ["", "Items / step: datasets the loss sees per step (v1 trains on every interventional regime of each "
               "SCM, v2 on one). Train s: time inside the jitted training steps, compilation included, on the "
-              "machine that ran the job (Trained on: its JAX backend or GPU, and JAX version). Final loss and -log p: means over the last 10% of steps; the two "
+              "machine that ran the job (Trained on: its JAX backend or GPU, and JAX version). Total steps: over "
+              "every run of the model's lineage (a warm-started model's earlier runs included), of which the log "
+              "holds Steps. Final loss and -log p: means over the last 10% of steps; the two "
               "architectures' losses differ in form (v2 sums -log p over a dataset's samples, v1 averages), so "
               "compare -log p per sample.", ""]
     return "\n".join(lines)

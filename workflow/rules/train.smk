@@ -23,7 +23,11 @@ rule train:
         config_args=CONFIG_ARGS,
         reads=lambda wildcards: config_subset(
             f"activa.variants.{wildcards.variant}",
-            *(f"activa.training.{key}" for key in ("grad_clip_norm", "steps_per_call", "checkpoint_every")),
+            *(
+                f"activa.training.{key}"
+                for key in ("grad_clip_norm", "steps_per_call", "checkpoint_every", "precision", "recipe")
+            ),
+            f"activa.recipes.{ACTIVA['training']['recipe']}",
             *(
                 f"families.{ACTIVA['variants'][wildcards.variant]['train_on']}.{key}"
                 for key in ("n_vars", "intervention_values")

@@ -128,7 +128,9 @@ STAGES = {
          arg("--init", type=Path, default=None, metavar="MODEL",
              help="start from this model file's parameters (same variant; fresh optimiser, the budget's warm-up)"),
          arg("--deadline", type=float, default=None, metavar="UNIX_TIME",
-             help="end training at this wall-clock time, the schedule re-planned to end with it")],
+             help="end training at this wall-clock time, the schedule re-planned to end with it"),
+         arg("--train-seconds", type=float, default=None, metavar="S",
+             help="end training S seconds after its step is compiled, the schedule re-planned to end with it")],
         progress=True),
     "pretrained": Stage(
         stages.run_pretrained, "A shipped ACTIVA model in place of training it (SHA-256 and config checked).",

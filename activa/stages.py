@@ -324,12 +324,13 @@ def _check_model_is_variant(config: dict, variant: str, path: Path, meta: dict, 
 
 def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_model: Path, out_log: Path,
               out_figures: list[Path], init: Path | None = None, deadline: float | None = None,
-              progress: bool = True) -> None:
+              train_seconds: float | None = None, progress: bool = True) -> None:
     """``train``: fit one ACTIVA variant, resuming from ``checkpoint`` if present.
 
     ``init``: start from this trained model's parameters (same architecture, model config and training family;
     fresh optimiser, the budget's warm-up); the model file's ``lineage`` then continues the initial model's.
-    ``deadline`` (Unix time): end the run then, the schedule fitted to it (``train.fit``).
+    ``deadline`` (Unix time), or ``train_seconds`` after the training step is compiled: end the run then, the
+    schedule fitted to it (``train.fit``).
     The checkpoint is deleted once the model file is written: it only exists while a run is unfinished.
     """
     import time
@@ -355,9 +356,9 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
                                        "total_steps": lineage.total_steps(history)})
     info, start = {}, time.perf_counter()
     params, log = train.fit(samples, model_cfg, train_cfg, checkpoint, progress=progress, describe=f"train {variant}",
-                            init=start_from, deadline=deadline, info=info)
+                            init=start_from, deadline=deadline, train_seconds=train_seconds, info=info)
     wall_s = time.perf_counter() - start
-    history = [*history, lineage.entry(train_cfg, log, wall_s, info["flops_per_step"], samples,
+    history = [*history, lineage.entry(train_cfg, log, wall_s, info, samples,
                                        None if start_from is None else start_from[1]["sha256"])]
     write_csv(out_log, log)
     loss_curve(log, out_figures, f"ACTIVA {spec['architecture']} {variant}: {len(log)} steps, "

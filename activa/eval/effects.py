@@ -92,6 +92,21 @@ def mean_errors(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd
     return pd.DataFrame.from_records(records)
 
 
+def per_scm_errors(scms: SCMTable, truth: Samples, pred: Samples, name: str = "predictions"
+                   ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per test SCM, the sum of |predicted mean - closed-form mean| over its (regime, non-target) triples on
+    descendants and on non-descendants of the target, and their count: {relation: (sums [S], counts [S])}.
+    sums.sum() / counts.sum() is ``mean_errors``' mean_abs_error; resampling SCMs gives its bootstrap interval."""
+    inter = truth.interventional
+    mu = true_means(scms, truth)[:, inter]
+    target = truth.target[inter]
+    is_desc = descendants(scms.adjacency)[truth.scm][:, target, :]
+    non_target = np.arange(truth.samples.shape[-1])[None, None, :] != target[None, :, None]
+    error = np.abs(aligned_means(truth, pred, name) - mu)
+    return {relation: (np.where(mask, error, 0.0).sum(axis=(1, 2)), mask.sum(axis=(1, 2)))
+            for relation, mask in (("descendant", is_desc & non_target), ("non-descendant", ~is_desc & non_target))}
+
+
 def no_edge(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.DataFrame:
     """Two-variable SCMs without an edge: mean of the non-target under each do(V_t = v), per method.
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 RUN_KEYS = ("steps", "batch_size", "regimes", "training_data", "precision", "recipe", "schedule", "device",
-            "backend", "date", "wall_s", "train_s", "flops_per_step", "init_sha256")
+            "backend", "date", "wall_s", "train_s", "compile_s", "flops_per_step", "init_sha256")
 
 
 def _recipe(tcfg: dict) -> dict:
@@ -27,9 +27,11 @@ def _schedule(tcfg: dict) -> dict:
                                            "epochs", "lr")}
 
 
-def entry(train_cfg, log, wall_s: float, flops_per_step: float, samples, init_sha256: str | None) -> dict:
+def entry(train_cfg, log, wall_s: float, info: dict, samples, init_sha256: str | None) -> dict:
     """The record of one finished run: ``train_cfg`` (TrainConfig), its per-step log, the wall-clock of the whole
-    fit, XLA's FLOPs per step, the training Samples and the SHA-256 of the model it started from (or None)."""
+    fit, ``fit``'s info (XLA's FLOPs per step, seconds to compile the step or load it from the cache), the training
+    Samples and the SHA-256 of the model it started from (or None)."""
+    flops_per_step = info.get("flops_per_step", float("nan"))
     from activa.model.checkpoint import environment
 
     tcfg, env = asdict(train_cfg), environment()
@@ -40,6 +42,7 @@ def entry(train_cfg, log, wall_s: float, flops_per_step: float, samples, init_sh
             "device": env["device"], "backend": env["backend"],
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "wall_s": round(float(wall_s), 1),
             "train_s": round(float((1.0 / np.asarray(log["steps_per_s"])).sum()), 1) if len(log) else 0.0,
+            "compile_s": round(float(info.get("compile_s", 0.0)), 1),
             "flops_per_step": None if not np.isfinite(flops_per_step) else float(flops_per_step),
             "init_sha256": init_sha256}
 
@@ -52,7 +55,8 @@ def legacy(meta: dict) -> dict:
                                                                                                  "float32"),
             "recipe": _recipe(tcfg), "schedule": _schedule(tcfg),
             "device": meta.get("written_by", {}).get("device"), "backend": meta.get("written_by", {}).get("backend"),
-            "date": None, "wall_s": None, "train_s": None, "flops_per_step": None, "init_sha256": None}
+            "date": None, "wall_s": None, "train_s": None, "compile_s": None, "flops_per_step": None,
+            "init_sha256": None}
 
 
 def of(meta: dict) -> list[dict]:

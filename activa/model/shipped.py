@@ -2,9 +2,11 @@
 
 The manifest (format ``activa-models-1``) maps a variant name to its model file and training log (paths relative
 to the manifest's folder), their SHA-256 and size, and how the model was made: architecture, model and training
-config, training data (family, split, SCMs, samples per regime, seed), steps, seconds, device and package
-versions, final loss. ``verified`` refuses a file whose SHA-256 differs from the manifest's, so a shipped model
-is exactly the one the manifest describes. ``benchmarks/ship_models.py`` writes the manifest.
+config, training data (family, split, SCMs, samples per regime, seed), steps (over every run: ``total_steps``),
+``lineage`` (every training run: steps, batch, precision, recipe, device, date, seconds; ``activa.model.lineage``),
+seconds, device and package versions, final loss. ``verified`` refuses a file whose SHA-256 differs from the
+manifest's, so a shipped model is exactly the one the manifest describes. ``models/make/ship.py`` writes the
+manifest from a ``models/make/gpu_run.py`` run.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from activa.data.format import DataError, sha256
 FORMAT = "activa-models-1"
 MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.json"  # in a source checkout
 ENTRY_KEYS = ("file", "sha256", "bytes", "train_log", "train_log_sha256", "architecture", "model_config",
-              "train_config", "training_data", "steps", "train_s", "device", "written_by", "final_loss")
+              "train_config", "training_data", "steps", "total_steps", "lineage", "train_s", "device", "written_by",
+              "final_loss")
 
 
 def read_manifest(path: str | Path = MANIFEST) -> dict:
@@ -60,6 +63,6 @@ def verified(name: str, manifest: str | Path = MANIFEST) -> tuple[Path, Path, di
         if actual != entry[digest]:
             raise DataError(f"{path}: SHA-256 {actual} differs from the manifest's {entry[digest]} ({manifest}, "
                             f"model '{name}'): the file is not the one shipped; restore it (git checkout) or "
-                            f"re-ship it with benchmarks/ship_models.py")
+                            f"re-ship it with models/make/ship.py")
         files.append(path)
     return files[0], files[1], entry

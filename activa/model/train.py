@@ -270,13 +270,15 @@ def planned_total(step: int, n: int, rates: list[float], deadline: float, now: f
 
 def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path, *,
         progress: bool = True, stop_after: int | None = None, describe: str = "train",
-        init: tuple[dict, dict] | None = None, deadline: float | None = None, info: dict | None = None):
+        init: tuple[dict, dict] | None = None, deadline: float | None = None, train_seconds: float | None = None,
+        info: dict | None = None):
     """Train (or resume from ``checkpoint_path``) for the run's steps; returns (params, log DataFrame).
 
     The run's steps: ``tcfg.total_steps``, or for a wall-clock budget the rate of the second compiled chunk
     (timed on a throw-away copy of the state) times ``budget_seconds``; a resumed run keeps the saved number.
     With ``deadline`` (Unix time) the steps are re-planned after every chunk (``planned_total``) and the run ends
-    at the last whole chunk that fits.
+    at the last whole chunk that fits; ``train_seconds`` sets the deadline that many seconds after the training
+    chunk is compiled (or loaded from JAX's compilation cache).
 
     ``init`` = (parameter tree of a trained model, a description of it for the record): start from those
     parameters. ``stop_after``: stop once this many steps are done (after writing a checkpoint), as a kill would.
@@ -316,6 +318,9 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
                 report.update(flops_per_step=flops, compile_s=time.perf_counter() - start)
         return runs[n]
 
+    if train_seconds is not None:
+        run_of(tcfg.steps_per_call)
+        deadline = time.time() + train_seconds
     checkpoint_path = Path(checkpoint_path)
     if checkpoint_path.exists():
         tree, saved = checkpoint.load(checkpoint_path)
@@ -394,7 +399,7 @@ def fresh_source(data: Samples) -> tuple[dict, np.ndarray | None]:
 
 
 def held_out_loss(params, model, data: Samples, beta: float, batch: int = 256, seed: int = 0,
-                  dropout: bool = False) -> dict:
+                  dropout: bool = False, items: bool = False):
     """Mean loss terms over every (SCM, interventional regime) of ``data``; latent (and dropout) keys from ``seed``.
 
     ``dropout``: False scores the network as it predicts (dropout off); True as it trains (dropout on, the
@@ -403,7 +408,8 @@ def held_out_loss(params, model, data: Samples, beta: float, batch: int = 256, s
     {"loss": the training loss per dataset, "recon": -log p per sample, "recon_median": its median over the
     datasets (robust to the few datasets a model fits badly), "kl": KL estimate}: how well a model fits SCMs it
     was not trained on (a test split). Batches of ``batch`` datasets, the last one padded (one compiled
-    shape) and the padding left out of the means.
+    shape) and the padding left out of the means. ``items``: return the -log p per sample of every dataset
+    instead, [S * R'] SCM-major.
     """
     test = TrainData.from_samples(data)
     n_scm, n_int = test.samples.shape[0], test.int_regimes.shape[0]
@@ -426,6 +432,8 @@ def held_out_loss(params, model, data: Samples, beta: float, batch: int = 256, s
         nll.append(np.asarray(a)[:count])
         kl.append(np.asarray(b)[:count])
     nll, kl = np.concatenate(nll).astype(np.float64), np.concatenate(kl).astype(np.float64)
+    if items:
+        return nll
     recon = nll * n_samples if model.RECON_SUM_OVER_SAMPLES else nll
     return {"loss": float(np.mean(recon + beta * kl)), "recon": float(nll.mean()), "recon_median": float(np.median(nll)),
             "kl": float(kl.mean())}

@@ -70,7 +70,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--precision", nargs="+", default=[None], choices=["float32", "bfloat16"])
     parser.add_argument("--recipe", default=None, help="a key of activa.recipes (default: the config's)")
-    parser.add_argument("--networks", type=Path, default=None, help="SERGIO families: folder of the two GRN TSVs")
+    parser.add_argument("--networks", type=Path, default=Path("resources/grn"),
+                        help="SERGIO families: folder of the two GRN TSVs (python -m activa networks)")
     args = parser.parse_args()
     config = cfg.load_config(args.config or [Path("config/config.yaml")])
     if args.recipe:

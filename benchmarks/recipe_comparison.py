@@ -11,7 +11,8 @@ paper's split) or ``fresh`` (new SCMs for every batch, drawn on the device); sch
 ``--config``) for the same ``--steps`` at ``--batch`` from the same seed (``--init``: warm-started from a model
 file, fresh optimiser), then is scored on ``--test-scms`` SCMs of the family's test stream, the same for every arm:
 
-- held-out -log p per sample as the model predicts (dropout off; mean over datasets, and median);
+- held-out -log p per sample as the model predicts (dropout off; mean over datasets, and median), and as it
+  trains (dropout on: the eight-variable models' covariances collapse without it, docs/training.md);
 - the mean absolute error of the predicted interventional means (50 latents per query, N samples) on the
   target's descendants and on its non-descendants against the closed-form means (``activa.eval.effects``);
 - 95% bootstrap intervals over test SCMs (2,000 resamples), and for each arm the paired difference to the first
@@ -68,9 +69,10 @@ def score(params, model, test, scms, beta, seed) -> dict:
     from activa.model.train import TrainData
 
     nll_items = held_out_loss(params, model, test, beta, items=True)
+    trained_fit = held_out_loss(params, model, test, beta, dropout=True)["recon"]
     n_int = TrainData.from_samples(test).int_regimes.shape[0]
     pred = predict_split(params, model, test, n_latents=50, seed=seed, batch_size=256)
-    return {"nll": nll_items.reshape(-1, n_int).mean(axis=1), "nll_items": nll_items,
+    return {"nll": nll_items.reshape(-1, n_int).mean(axis=1), "nll_items": nll_items, "nll_dropout": trained_fit,
             **per_scm_errors(scms, test, pred)}
 
 
@@ -141,7 +143,7 @@ def main() -> None:
                args.steps * args.batch / data.samples.shape[0],
                "train_loss": float(log["loss"].iloc[-max(1, len(log) // 10):].mean()),
                "nonfinite": int(log["nonfinite"].sum()), "train_s": round(train_s, 1),
-               "nll_median": float(np.median(result["nll_items"]))}
+               "nll_median": float(np.median(result["nll_items"])), "nll_dropout": result["nll_dropout"]}
         nll = result["nll"]
         row["nll"] = float(nll.mean())
         row["nll_lo"], row["nll_hi"] = bootstrap_interval(nll, REPLICATES, LEVEL, seed)
@@ -161,14 +163,15 @@ def main() -> None:
 def write(out: Path, header: str, rows: list[dict]) -> None:
     frame = pd.DataFrame(rows)
     frame.to_csv(out.with_suffix(".csv"), index=False)
-    lines = [header, "", "| Arm | Epochs | Train loss | Held-out -log p / sample (Δ) | median | Descendants' mean error (Δ) "
-             "| Non-descendants' (Δ) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [header, "", "| Arm | Epochs | Train loss | Held-out -log p / sample (Δ) | median | dropout on "
+             "| Descendants' mean error (Δ) | Non-descendants' (Δ) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         epochs = "fresh" if math.isinf(r["epochs"]) else f"{r['epochs']:.1f}"
         cell = lambda k: (f"{r[k]:.3f} [{r[k + '_lo']:.3f}, {r[k + '_hi']:.3f}] "
                           f"({r[k + '_diff']:+.3f} [{r[k + '_diff_lo']:+.3f}, {r[k + '_diff_hi']:+.3f}])")
+        dropout = f"{r['nll_dropout']:.3f}" if np.isfinite(r.get("nll_dropout", np.nan)) else "–"
         lines.append(f"| {r['arm']} | {epochs} | {r['train_loss']:.3f} | {cell('nll')} | {r['nll_median']:.3f} "
-                     f"| {cell('desc')} | {cell('nondesc')} |")
+                     f"| {dropout} | {cell('desc')} | {cell('nondesc')} |")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n")
 

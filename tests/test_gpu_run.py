@@ -38,7 +38,8 @@ def rehearsal(root, tmp_path_factory):
     configs = ["--config", root / "config/config.yaml", "--config", root / "config/smoke.yaml"]
     common = [*configs, "--work", tmp / "work", "--variants", *VARIANTS, "--precision", "bfloat16",
               "--recipe", "fresh", "--steps-per-call", 2]
-    run(root, "gpu_run.py", "--out", tmp / "check", *common, "--check", "--check-train-s", 2, "--no-init")
+    run(root, "gpu_run.py", "--out", tmp / "check", *common, "--check", "--check-train-s", 2, "--no-init",
+        "--mode", "threads")  # the main call below: processes
     run(root, "ship.py", "--run", tmp / "check", "--to", tmp / "models", *configs, "--note", "rehearsal")
     first = json.loads((tmp / "models" / "manifest.json").read_text())
     stdout = run(root, "gpu_run.py", "--out", tmp / "main", *common, "--train-s", 25,

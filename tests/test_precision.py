@@ -60,6 +60,8 @@ def test_a_few_hundred_bf16_steps_fit_held_out_scms_as_well_as_float32(quick, tm
                                   precision=precision)
         params, log = fit(train, model_cfg, run, tmp_path / precision, progress=False)
         assert log["nonfinite"].sum() == 0 and np.isfinite(log["loss"]).all()
-        held[precision] = held_out_loss(params, architectures.build(model_cfg, precision), test, run.beta,
-                                        dropout=True)["recon"]
+        module = architectures.build(model_cfg, precision)
+        held[precision] = held_out_loss(params, module, test, run.beta, dropout=True)["recon"]
+    per_dataset = held_out_loss(params, module, test, run.beta, dropout=True, items=True)
+    assert per_dataset.shape == (200 * 2,) and np.isclose(per_dataset.mean(), held["bfloat16"])
     assert abs(held["bfloat16"] - held["float32"]) < 0.2, held

@@ -13,7 +13,7 @@ import pytest
 from activa import config as cfg
 from activa.api import TrainedModel
 from activa.data.format import DataError
-from activa.model import shipped
+from activa.model import lineage, shipped
 from activa.model.checkpoint import environment, read_trained
 from activa.model.variants import model_config
 
@@ -34,11 +34,16 @@ def test_every_table1_variant_ships_and_matches_its_manifest_entry(paper_config)
         meta, n_params = read_trained(model_path)
         assert (meta["variant"], meta["family"], meta["architecture"]) == (name, name, "v2")
         assert meta["model_config"] == entry["model_config"] == model_config(paper_config, name)[0].to_dict()
-        assert meta["train_config"] == entry["train_config"] and meta["steps"] == entry["steps"]
+        assert meta["train_config"] == entry["train_config"]
         assert meta["written_by"] == entry["written_by"] and entry["device"] == meta["written_by"]["device"]
         assert n_params == entry["parameters"]
-        log = pd.read_csv(log_path)
-        assert int(log["step"].iloc[-1]) == entry["steps"] and np.isfinite(log["loss"]).all()
+        # the lineage: every run of the model, the manifest's records at least as complete as the file's
+        history = lineage.of(meta)
+        assert len(entry["lineage"]) == len(history) and entry["lineage"][-1]["steps"] == history[-1]["steps"]
+        assert entry["total_steps"] == entry["steps"] == lineage.total_steps(entry["lineage"])
+        assert all(run["date"] and run["device"] for run in entry["lineage"])
+        log = pd.read_csv(log_path)  # every run's steps, numbered on
+        assert log["step"].tolist() == list(range(1, entry["total_steps"] + 1)) and np.isfinite(log["loss"]).all()
         assert entry["training_data"]["scms"] == paper_config["families"][name]["splits"]["train"]
 
 

@@ -301,8 +301,7 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
     model = architectures.build(model_cfg, tcfg.precision)
     params = init_params(model, jax.random.fold_in(jax.random.key(tcfg.seed), INIT_STREAM), d, N)
     if init is not None:
-        tree, described = init
-        params = jax.tree.map(jnp.asarray, serialization.from_state_dict(params, tree))
+        params = jax.tree.map(jnp.asarray, serialization.from_state_dict(params, init[0]))
     state = initial_state(tcfg, params)
     meta = {"architecture": architectures.name_of(model_cfg), "model_config": model_cfg.to_dict(),
             "train_config": asdict(tcfg), "n_scm": S, "n_vars": d, "n_samples": N,
@@ -368,7 +367,7 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
                 save_checkpoint(checkpoint_path, state, rows, meta, step, total)
     finally:
         bar.close()
-    if deadline is not None and step > 0:  # the run's length is known only now
+    if deadline is not None and step > 0 and (stop_after is None or step < stop_after):  # its length is known now
         save_checkpoint(checkpoint_path, state, rows, meta, step, step)
     if info is not None:
         info.update(report)
@@ -417,7 +416,7 @@ def held_out_loss(params, model, data: Samples, beta: float, batch: int = 256, s
     n_samples = data.samples.shape[2]
 
     @jax.jit
-    def items(p, obs, intv, target, value_index, key):  # per dataset: -log p per sample, KL
+    def per_dataset(p, obs, intv, target, value_index, key):  # -log p per sample, KL
         k_latent, k_dropout = jax.random.split(key)
         return model.apply(p, obs, intv, target, value_index, dropout, method="loss_terms",
                            rngs={"latent": k_latent, "dropout": k_dropout})
@@ -427,8 +426,9 @@ def held_out_loss(params, model, data: Samples, beta: float, batch: int = 256, s
         b_idx, b_r = idx[start:start + batch], r[start:start + batch]
         count, pad = len(b_idx), batch - len(b_idx)
         b_idx, b_r = np.concatenate([b_idx, b_idx[:1].repeat(pad)]), np.concatenate([b_r, b_r[:1].repeat(pad)])
-        a, b = items(params, test.samples[b_idx, test.obs_regime], test.samples[b_idx, test.int_regimes[b_r]],
-                     test.target[b_r], test.value_index[b_r], jax.random.fold_in(jax.random.key(seed), start))
+        a, b = per_dataset(params, test.samples[b_idx, test.obs_regime],
+                           test.samples[b_idx, test.int_regimes[b_r]], test.target[b_r], test.value_index[b_r],
+                           jax.random.fold_in(jax.random.key(seed), start))
         nll.append(np.asarray(a)[:count])
         kl.append(np.asarray(b)[:count])
     nll, kl = np.concatenate(nll).astype(np.float64), np.concatenate(kl).astype(np.float64)

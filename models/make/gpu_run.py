@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile

@@ -44,6 +44,12 @@ def test_parameters_and_outputs_stay_float32_and_the_loss_agrees_to_bf16_precisi
     assert np.isfinite(difference).all()
     assert difference.mean() < 0.005 and abs(out["bfloat16"].mean() - out["float32"].mean()) < 0.005, difference.mean()
     assert difference.max() > 0  # the bfloat16 path is a different computation, not the float32 one
+    # prediction is float32 unless asked; asked, the same model predicts the same means to bf16 precision
+    bf16 = TrainedModel.pretrained("gauss2", precision="bfloat16")
+    obs = np.asarray(test.samples[0, test.obs_regime])
+    means = [m.predict(obs, target=0, value_index=0, n_latents=10).means for m in (model, bf16)]
+    assert model.module.dtype == jnp.float32 and bf16.module.dtype == jnp.bfloat16
+    np.testing.assert_allclose(means[1], means[0], atol=0.05)
 
 
 def test_a_few_hundred_bf16_steps_fit_held_out_scms_as_well_as_float32(quick, tmp_path):

@@ -35,29 +35,30 @@ class Prediction(NamedTuple):
 class TrainedModel:
     """A trained ACTIVA model (v2 or v1 architecture): parameters, architecture and the intervention values it knows."""
 
-    def __init__(self, params, model_config, meta: dict):
+    def __init__(self, params, model_config, meta: dict, precision: str = "float32"):
         self.params = params
         self.config = model_config
         self.meta = meta
-        self.module = architectures.build(model_config)
+        self.module = architectures.build(model_config, precision)
 
     @classmethod
-    def load(cls, path: str | Path) -> "TrainedModel":
+    def load(cls, path: str | Path, precision: str = "float32") -> "TrainedModel":
+        """A trained-model file; ``precision`` "bfloat16" predicts with bf16 matrix products (default float32)."""
         tree, meta = checkpoint.load(path)
         if "model_config" not in meta:
             raise ValueError(f"{path}: not a trained-model file (no model_config in its metadata)")
         params = jax.tree.map(jnp.asarray, tree["params"])
-        return cls(params, architectures.config_from_meta(meta, str(path)), meta)
+        return cls(params, architectures.config_from_meta(meta, str(path)), meta, precision)
 
     @classmethod
-    def pretrained(cls, name: str, manifest: str | Path | None = None) -> "TrainedModel":
+    def pretrained(cls, name: str, manifest: str | Path | None = None, precision: str = "float32") -> "TrainedModel":
         """A model shipped with the project (``models/manifest.json``), e.g. ``TrainedModel.pretrained("gauss8")``.
 
         Names: ``activa.model.shipped.names()`` (gauss2, beta2, gauss8, beta8, sergio: v2 Table 1's variants).
         The file's SHA-256 is checked against the manifest first; ``model.meta`` says how it was trained.
         """
         path, _, _ = shipped.verified(name, shipped.MANIFEST if manifest is None else manifest)
-        return cls.load(path)
+        return cls.load(path, precision)
 
     @property
     def intervention_values(self) -> tuple[float, ...]:

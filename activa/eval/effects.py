@@ -66,24 +66,30 @@ def aligned_means(truth: Samples, pred: Samples, name: str) -> np.ndarray:
     return pred.samples[:, [index[int(r)] for r in regimes]].mean(axis=2, dtype=np.float64)
 
 
+def _triples(scms: SCMTable, truth: Samples) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Closed-form means [S, R_int, d] of the interventional regimes, and the (SCM, regime, variable) triples
+    of each relation: {"descendant": mask, "non-descendant": mask}, both [S, R_int, d], non-targets only."""
+    inter = truth.interventional
+    mu = true_means(scms, truth)[:, inter]
+    target = truth.target[inter]
+    is_desc = descendants(scms.adjacency)[truth.scm][:, target, :]
+    non_target = np.arange(truth.samples.shape[-1])[None, None, :] != target[None, :, None]
+    return mu, {"descendant": is_desc & non_target, "non-descendant": ~is_desc & non_target}
+
+
 def mean_errors(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.DataFrame:
     """Rows (method, relation): pairs, mean |predicted mean - true mean| and its RMS, over non-targets.
 
     preds: method name -> predictions of ``truth``'s interventional regimes. ``relation`` is
     "descendant" or "non-descendant" of the intervention target.
     """
-    inter = truth.interventional
-    mu = true_means(scms, truth)[:, inter]  # [S, R_int, d]
-    target = truth.target[inter]
-    reach = descendants(scms.adjacency)[truth.scm]  # [S, d, d]
-    is_desc = reach[:, target, :]  # [S, R_int, d]
-    non_target = np.arange(truth.samples.shape[-1])[None, None, :] != target[None, :, None]
-    means = {TRUTH: truth.samples[:, inter].mean(axis=2, dtype=np.float64)}
+    mu, relations = _triples(scms, truth)
+    means = {TRUTH: truth.samples[:, truth.interventional].mean(axis=2, dtype=np.float64)}
     means.update({m: aligned_means(truth, p, m) for m, p in preds.items()})
     records = []
     for method, m in means.items():
         error = np.abs(m - mu)
-        for relation, mask in (("descendant", is_desc & non_target), ("non-descendant", ~is_desc & non_target)):
+        for relation, mask in relations.items():
             mask = mask & ~np.isnan(m)  # a method run on a subset of the SCMs: its SCMs only
             e = error[mask]
             records.append({"method": method, "relation": relation, "pairs": int(mask.sum()),
@@ -97,14 +103,10 @@ def per_scm_errors(scms: SCMTable, truth: Samples, pred: Samples, name: str = "p
     """Per test SCM, the sum of |predicted mean - closed-form mean| over its (regime, non-target) triples on
     descendants and on non-descendants of the target, and their count: {relation: (sums [S], counts [S])}.
     sums.sum() / counts.sum() is ``mean_errors``' mean_abs_error; resampling SCMs gives its bootstrap interval."""
-    inter = truth.interventional
-    mu = true_means(scms, truth)[:, inter]
-    target = truth.target[inter]
-    is_desc = descendants(scms.adjacency)[truth.scm][:, target, :]
-    non_target = np.arange(truth.samples.shape[-1])[None, None, :] != target[None, :, None]
+    mu, relations = _triples(scms, truth)
     error = np.abs(aligned_means(truth, pred, name) - mu)
     return {relation: (np.where(mask, error, 0.0).sum(axis=(1, 2)), mask.sum(axis=(1, 2)))
-            for relation, mask in (("descendant", is_desc & non_target), ("non-descendant", ~is_desc & non_target))}
+            for relation, mask in relations.items()}
 
 
 def no_edge(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.DataFrame:

@@ -14,9 +14,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-RUN_KEYS = ("steps", "batch_size", "regimes", "training_data", "precision", "recipe", "schedule", "device",
-            "backend", "date", "wall_s", "train_s", "compile_s", "flops_per_step", "init_sha256")
-
 
 def _recipe(tcfg: dict) -> dict:
     return {"name": tcfg.get("recipe", "paper"), "data": tcfg.get("data", "split"), "ema": tcfg.get("ema")}

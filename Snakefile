@@ -39,7 +39,7 @@ rule all:
         "results/tables/paper_comparison.md",
         expand("results/tables/{name}.md", name=config["v1_tables"]),
         ["results/tables/training_cost.md"] if ACTIVA["train"] else [],
-        expand("results/effects/{family}.md", family=[f for f in ACTIVA_FAMILIES if f in LINEAR_FAMILIES]),
+        expand("results/effects/{family}.md", family=ACTIVA_FAMILIES),
         expand("results/figures/loss_{variant}.{ext}", variant=ACTIVA["train"], ext=["png", "pdf"]),
         expand("results/figures/{family}_metric_ecdf.pdf", family=FAMILIES),
         expand("results/figures/{family}_mean_calibration.pdf", family=LINEAR_FAMILIES),

@@ -58,8 +58,17 @@ def _pretrained_reads(config: dict, args: argparse.Namespace) -> list[str]:
     return [f"activa.variants.{args.variant}", f"families.{family}.n_vars", f"families.{family}.intervention_values"]
 
 
-def _linear_family_reads(config: dict, args: argparse.Namespace) -> list[str]:
+def _family_label_reads(config: dict, args: argparse.Namespace) -> list[str]:
     return [f"families.{args.family}.generator", f"families.{args.family}.label"]
+
+
+def _paper_baseline_reads(config: dict, args: argparse.Namespace) -> list[str]:
+    name = cfg.lookup(config, "references.paper_baseline")
+    if name not in config["calibration"]["baseline_hypotheses"]["hypotheses"]:
+        raise cfg.ConfigError(f"references.paper_baseline: '{name}' is not a hypothesis of "
+                              "calibration.baseline_hypotheses.hypotheses")
+    return ["seed", "baseline.ridge", f"families.{args.family}", "references.paper_baseline",
+            f"calibration.baseline_hypotheses.hypotheses.{name}"]
 
 
 REQUIRED = {"required": True}
@@ -83,6 +92,11 @@ STAGES = {
         stages.run_baseline, "Conditional-Gaussian baseline predictions for a samples file.",
         lambda config, args: ["seed", "baseline.ridge", f"families.{args.family}"],
         [arg("--family", **REQUIRED), arg("--data", **PATH), arg("--out", **PATH)]),
+    "paper-baseline": Stage(
+        stages.run_paper_baseline, "Reference paper_baseline: the baseline as the published baseline numbers were "
+                                   "made (references.paper_baseline).", _paper_baseline_reads,
+        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
+         arg("--out", **PATH)]),
     "no-effect": Stage(
         stages.run_no_effect, "Reference no_effect: the observational samples with V_t set to v.",
         lambda config, args: ["seed", f"families.{args.family}"],
@@ -98,6 +112,16 @@ STAGES = {
         lambda config, args: ["seed", f"families.{args.family}"],
         [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
          arg("--scms", **PATH, help="the family's test.scms.parquet (the SCMs to redraw)"), arg("--out", **PATH)]),
+    "truth-pooled": Stage(
+        stages.run_truth_pooled, "Reference truth_pooled (many independent runs pooled), the split's true means and "
+                                 "how correlated a regime's samples are.",
+        lambda config, args: ["seed", f"families.{args.family}", "references.truth_pooled"],
+        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
+         arg("--scms", **PATH, help="the family's test.scms.parquet (the SCMs to rerun)"),
+         arg("--out", **PATH, help="the truth_pooled predictions"),
+         arg("--out-means", **PATH, help="e.g. results/data/<family>/test.means.parquet"),
+         arg("--out-floor", **PATH, help="e.g. results/data/<family>/test.effective_samples.csv")],
+        progress=True),
     "dowhy-gcm": Stage(
         stages.run_dowhy_gcm, "Reference dowhy_gcm: dowhy.gcm with the true graph, on a subset of test SCMs.",
         lambda config, args: ["seed", f"families.{args.family}", "references.dowhy_gcm"],
@@ -109,7 +133,7 @@ STAGES = {
         stages.run_metrics, "Score a predictions file against the ground truth (MMD, WSD, ERG, p).",
         lambda config, args: ["seed", "metrics"],
         [arg("--family", **REQUIRED), arg("--method", **REQUIRED), arg("--truth", **PATH), arg("--pred", **PATH),
-         arg("--out", **PATH)],
+         arg("--means", **PATH, help="the test split's .means.parquet (stage truth-pooled)"), arg("--out", **PATH)],
         progress=True),
     "table": Stage(
         stages.run_table, "Write a metric table (CSV, Markdown, LaTeX) from metrics files.", _table_reads,
@@ -157,6 +181,8 @@ STAGES = {
          arg("--models", nargs="*", default=[], type=Path, help="model files of Table 1's ACTIVA variants"),
          arg("--published-baseline", type=Path, default=None,
              help="results/calibration/published_baseline.csv: notes who reproduces each published baseline cell"),
+         arg("--references", type=Path, default=None,
+             help="results/tables/table1_references.csv: the baseline queried at V_t = 0 beside the published one"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/paper_comparison")]),
     "figures": Stage(
         stages.run_figures, "A family's figures: metric ECDFs; linear families: mean calibration, scatter panels.",
@@ -170,9 +196,10 @@ STAGES = {
          arg("--metrics", **PATHS, help="metrics files (method from metadata)"), arg("--out-dir", **PATH)]),
     "effects": Stage(
         stages.run_effects, "Mean errors on descendants vs non-descendants of the target, per method.",
-        _linear_family_reads,
+        _family_label_reads,
         [arg("--family", **REQUIRED), arg("--scms", **PATH, help="the test split's .scms.parquet"),
          arg("--truth", **PATH, help="the test split's samples"),
+         arg("--means", **PATH, help="the test split's .means.parquet (stage truth-pooled)"),
          arg("--pred", **PATHS, help="predictions files (method from metadata)"),
          arg("--out-prefix", **PATH, help="e.g. results/effects/gauss2")]),
     "training-cost": Stage(

@@ -12,6 +12,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import yaml
 
 from activa import config as cfg
@@ -51,6 +53,25 @@ def run_baseline(config: dict, family: str, data: Path, out: Path) -> None:
     split = truth.meta.get("split", "test")
     pred = predict_samples(config, truth, family, split)
     write_samples(out, pred, {**family_meta(config, family, split), "kind": "predictions", "method": "baseline",
+                              "ridge": config["baseline"]["ridge"]})
+
+
+def run_paper_baseline(config: dict, family: str, data: Path, out: Path) -> None:
+    """``paper-baseline``: the baseline drawn as the published baseline numbers were made (the hypothesis named
+    by ``references.paper_baseline``, e.g. ``query_at_0``: conditioned on and set to V_t = 0), from the
+    baseline's own random stream."""
+    from activa.eval.baseline import describe_hypothesis, predict_samples
+
+    name = config["references"]["paper_baseline"]
+    spec = config["calibration"]["baseline_hypotheses"]["hypotheses"][name]
+    if spec["truth"] != "interventional":
+        raise cfg.ConfigError(f"references.paper_baseline: hypothesis '{name}' is scored against the "
+                              f"{spec['truth']} samples; a reference row needs one scored against the interventional")
+    truth = read_samples(data)
+    split = truth.meta.get("split", "test")
+    pred = predict_samples(config, truth, family, split, spec)
+    write_samples(out, pred, {**family_meta(config, family, split), "kind": "predictions", "method": "paper_baseline",
+                              "hypothesis": name, "drawn": describe_hypothesis(spec),
                               "ridge": config["baseline"]["ridge"]})
 
 
@@ -104,6 +125,33 @@ def run_truth_resample(config: dict, family: str, data: Path, scms: Path, out: P
     _write_reference(config, family, "truth_resample", truth, pred, out)
 
 
+def run_truth_pooled(config: dict, family: str, data: Path, scms: Path, out: Path, out_means: Path,
+                     out_floor: Path, progress: bool = True) -> None:
+    """``truth-pooled``: ``references.truth_pooled.runs`` independent runs of every SCM and condition; writes the
+    reference ``truth_pooled`` (N cells per query drawn from the pooled runs), the split's true means
+    (``<split>.means.parquet``: closed form on linear families, the pooled mean on SERGIO) and how correlated a
+    regime's samples are (``out_floor``, CSV: ``references.effective_samples``)."""
+    from activa.data.format import write_means
+    from activa.data.scm import seed_sequence
+    from activa.eval import effects
+    from activa.eval.references import effective_samples, truth_pooled
+
+    truth, table = _reference_inputs(data, scms)
+    split = truth.meta.get("split", "test")
+    runs = config["references"]["truth_pooled"]["runs"]
+    spec = cfg.family(config, family)
+    pooled = truth_pooled(truth, table, spec, runs, seed_sequence(config["seed"], "truth_pooled", family, split),
+                          progress)
+    if spec["generator"] == "linear":
+        means, source = effects.closed_form(table, truth), "closed form"
+    else:
+        means, source = effects.pooled(table, truth, pooled.means), f"pooled mean of {runs} independent runs"
+    pred = dataclasses.replace(effects.interventional(truth), samples=pooled.samples.astype(np.float32))
+    _write_reference(config, family, "truth_pooled", truth, pred, out, runs=runs)
+    write_means(out_means, means, {**family_meta(config, family, split), "source": source, "runs": runs})
+    write_csv(out_floor, pd.DataFrame([{"family": family, **effective_samples(pooled, truth)}]))
+
+
 def run_dowhy_gcm(config: dict, family: str, data: Path, scms: Path, out: Path, workers: int = 1,
                   progress: bool = True) -> None:
     """``dowhy-gcm``: dowhy.gcm with the true graph on ``references.dowhy_gcm.scms`` test SCMs of a family."""
@@ -121,14 +169,17 @@ def run_dowhy_gcm(config: dict, family: str, data: Path, scms: Path, out: Path, 
                      dowhy=version, quality=spec["quality"])
 
 
-def run_metrics(config: dict, family: str, method: str, truth: Path, pred: Path, out: Path,
+def run_metrics(config: dict, family: str, method: str, truth: Path, pred: Path, means: Path, out: Path,
                 progress: bool = True) -> None:
-    """``metrics``: score a predictions file against the ground truth, one row per (SCM, regime) pair."""
+    """``metrics``: score a predictions file against the ground truth, one row per (SCM, regime) pair: the
+    distances and the errors of the predicted means on the target's descendants and non-descendants."""
+    from activa.data.format import check_means_of, read_means
     from activa.eval import scoring
 
     seed = scoring.metrics_seed(config["seed"], family, method)
-    predictions = read_samples(pred)
-    frame = scoring.score(read_samples(truth), predictions, config["metrics"], seed, progress, str(truth), str(pred))
+    predictions, data, true_means = read_samples(pred), read_samples(truth), read_means(means)
+    check_means_of(true_means, data, str(means), str(truth))
+    frame = scoring.score(data, predictions, config["metrics"], seed, true_means, progress, str(truth), str(pred))
     subset = {"scm_subset": predictions.meta["scm_subset"]} if "scm_subset" in predictions.meta else {}
     scoring.write_metrics(out, frame, {"family": family, "method": method, "conventions": config["metrics"],
                                        "seed": seed, "truth": str(truth), "predictions": str(pred), **subset})
@@ -164,12 +215,13 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path) ->
 
 
 def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[Path], models: list[Path],
-                out_prefix: Path, published_baseline: Path | None = None) -> None:
+                out_prefix: Path, published_baseline: Path | None = None, references: Path | None = None) -> None:
     """``compare``: every published cell next to ours; ``<prefix>.csv`` and ``<prefix>.md``.
 
     ``v1_tables``: our v1-layout tables (``<name>.csv``, the name from the file stem); ``models``: the model
     files behind Table 1's ACTIVA cells, whose metadata says how each was trained; ``published_baseline``:
-    the ``published-baseline`` CSV, which notes who reproduces each published baseline cell.
+    the ``published-baseline`` CSV, which notes who reproduces each published baseline cell; ``references``: the
+    ``table1_references`` CSV (the baseline queried at V_t = 0 beside the published baseline).
     """
     from activa.model.checkpoint import read_trained
     from activa.report import comparison
@@ -192,7 +244,13 @@ def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[
         missing = set(COLUMNS) - set(hypotheses.columns)
         if missing:
             raise DataError(f"{published_baseline}: missing column(s) {sorted(missing)}")
-    frame, text = comparison.compare(ours, v1, facts, config, trained, hypotheses)
+    refs = None
+    if references is not None:
+        refs = read_csv(references, "table1_references CSV")
+        missing = {"key", "scope", "method", "mmd", "wsd", "erg"} - set(refs.columns)
+        if missing:
+            raise DataError(f"{references}: missing column(s) {sorted(missing)}")
+    frame, text = comparison.compare(ours, v1, facts, config, trained, hypotheses, refs)
     write_csv(Path(out_prefix).with_suffix(".csv"), frame)
     write_text(Path(out_prefix).with_suffix(".md"), text)
 
@@ -229,20 +287,25 @@ def run_figures(config: dict, family: str, kind: str, metrics: list[Path], out_d
         write_text(Path(out_dir) / f"{family}_captions.md", captions)
 
 
-def run_effects(config: dict, family: str, scms: Path, truth: Path, pred: list[Path], out_prefix: Path) -> None:
-    """``effects``: descendant vs non-descendant mean errors and the edgeless check (``<prefix>.csv``,
-    ``<prefix>.no_edge.csv``, ``<prefix>.md``)."""
+def run_effects(config: dict, family: str, scms: Path, truth: Path, means: Path, pred: list[Path],
+                out_prefix: Path) -> None:
+    """``effects``: descendant vs non-descendant mean errors (against the split's true means) and, on linear
+    families, the edgeless check (``<prefix>.csv``, ``<prefix>.no_edge.csv``, ``<prefix>.md``)."""
+    from activa.data.format import check_means_of, read_means
     from activa.eval import effects
 
-    spec = _linear_family(config, family, "effects", "closed-form moments need linear SCMs")
-    scm_table, data = read_scms(scms), read_samples(truth)
+    spec = cfg.family(config, family)
+    scm_table, data, true_means = read_scms(scms), read_samples(truth), read_means(means)
     check_scms_of(scm_table, data, str(scms), str(truth))
+    check_means_of(true_means, data, str(means), str(truth))
     preds = read_predictions(pred)
-    errors, edgeless = effects.mean_errors(scm_table, data, preds), effects.no_edge(scm_table, data, preds)
+    errors = effects.mean_errors(true_means, data, preds)
+    edgeless = effects.no_edge(scm_table, data, preds) if spec["generator"] == "linear" else effects.no_edge_empty()
     out_prefix = Path(out_prefix)
     write_csv(out_prefix.with_suffix(".csv"), errors)
     write_csv(out_prefix.with_suffix(".no_edge.csv"), edgeless)
-    write_text(out_prefix.with_suffix(".md"), effects.to_markdown(errors, edgeless, spec["label"]))
+    write_text(out_prefix.with_suffix(".md"), effects.to_markdown(errors, edgeless, spec["label"],
+                                                                         true_means.meta.get("source", "closed form")))
 
 
 def run_calibrate(config: dict, paper_values: Path, out_prefix: Path, progress: bool = True) -> None:

@@ -76,16 +76,16 @@ def test_coordinate_w1_is_scipys_one_dimensional_distance():
 
 
 def test_hypothesis_scores_reproduce_the_pipelines_baseline_and_score_each_hypothesis():
-    from activa.eval import baseline, scoring
+    from activa.eval import baseline, effects, scoring
     from tests.conftest import simulate_test_split
 
-    config, _, truth = simulate_test_split("gauss2", 6)
+    config, scms, truth = simulate_test_split("gauss2", 6)
     frame = calibration.hypothesis_scores(config, "gauss2", truth, progress=False)
     hypotheses = config["calibration"]["baseline_hypotheses"]["hypotheses"]
     assert set(frame["hypothesis"]) == set(hypotheses) and (frame["pairs"] == 12).all()
     value = frame.set_index(["hypothesis", "metric", "convention"])["value"]
     expected = scoring.score(truth, baseline.predict_samples(config, truth, "gauss2", "test"), config["metrics"], 0,
-                             progress=False)
+                             effects.closed_form(scms, truth), progress=False)
     configured = calibration.configured_names(config["metrics"])
     for metric in ("mmd", "wsd", "erg"):  # the correct hypothesis is Table 1's baseline, value for value
         assert np.isclose(value[("correct", metric, configured[metric])], expected[metric].mean(), rtol=1e-12)

@@ -127,3 +127,21 @@ def test_a_baseline_cell_notes_which_hypothesis_reproduces_it(root, smoke_config
         "published value reproduced by neither the correct baseline nor a hypothesis")
     assert "reproduced" not in notes[("v2 Table 1", "gauss2", "activa", "wsd")]  # ACTIVA cells: no such note
     assert notes[("v2 Table 1", "beta8", "baseline", "wsd")] == "test SCMs 12 (paper 3000)"  # not scored: no claim
+
+
+def test_the_paper_style_baseline_and_the_cells_at_or_below_the_paper(root, smoke_config):
+    facts = yaml.safe_load((root / "config/paper_values.yaml").read_text())
+    references = pd.DataFrame({"key": ["gauss2", "gauss2"], "scope": ["all", "all"],
+                               "method": ["baseline", "paper_baseline"], "mmd": [0.70, 0.875], "wsd": [1.1, 8.0],
+                               "erg": [1.4, 6.0]})
+    frame, text = comparison.compare(_ours(), {}, {k: v for k, v in facts.items() if k != "v1_tables"}, smoke_config,
+                                     references=references)
+    cells = frame.set_index(["row", "method", "metric"])
+    # the baseline's rows: our paper-style baseline beside the published one; ACTIVA's: its ratio to it
+    assert cells.at[("gauss2", "baseline", "mmd"), "paper_baseline_ours"] == 0.875
+    assert math.isclose(cells.at[("gauss2", "activa", "wsd"), "vs_paper_baseline_ours"], 0.5 / 8.0)
+    assert math.isnan(cells.at[("beta8", "activa", "mmd"), "vs_paper_baseline_ours"])
+    # ACTIVA on Gauss 2: 0.35 / 0.5 / 0.6 against the published 0.29 / 1.9 / 2.0: two of three at or below
+    assert comparison.at_or_below(frame).to_dict("records") == [{"table": "v2 Table 1", "cells": 3, "at_or_below": 2}]
+    assert "at or below the published value, per table: v2 Table 1 2 of 3." in text
+    assert "| v2 Table 1 | Gauss 2 | activa | WSD | 1.90 | 0.50 | -1.40 | 0.26 | 0.45 (0.24) | 0.06 |" in text

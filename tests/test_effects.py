@@ -38,7 +38,7 @@ def test_the_exact_means_score_zero_and_the_truth_only_its_sampling_noise(gauss2
     config, scms, truth = gauss2
     mu = effects.true_means(scms, truth)[:, truth.interventional]
     exact = _predictions(truth, np.repeat(mu[:, :, None, :], 5, axis=2).astype(np.float32))
-    errors = effects.mean_errors(scms, truth, {"exact": exact}).set_index(["method", "relation"])
+    errors = effects.mean_errors(effects.closed_form(scms, truth), truth, {"exact": exact}).set_index(["method", "relation"])
     assert errors.loc[("exact", "descendant"), "mean_abs_error"] < 1e-5
     assert errors.loc[("exact", "non-descendant"), "mean_abs_error"] < 1e-5
     # the mean of N = 40 samples of sd ~0.5 is off by about 0.5 * sqrt(2 / pi) / sqrt(40) = 0.063
@@ -52,7 +52,7 @@ def test_the_exact_means_score_zero_and_the_truth_only_its_sampling_noise(gauss2
 def test_conditioning_moves_non_descendants_and_edgeless_checks_catch_it(gauss2):
     config, scms, truth = gauss2
     baseline = predict_samples(config, truth, "gauss2", "test")
-    errors = effects.mean_errors(scms, truth, {"baseline": baseline}).set_index(["method", "relation"])
+    errors = effects.mean_errors(effects.closed_form(scms, truth), truth, {"baseline": baseline}).set_index(["method", "relation"])
     assert errors.loc[("baseline", "non-descendant"), "mean_abs_error"] > 5 * errors.loc[
         (effects.TRUTH, "non-descendant"), "mean_abs_error"]
     edgeless = effects.no_edge(scms, truth, {"baseline": baseline}).set_index(["target", "method"])
@@ -68,7 +68,7 @@ def test_predictions_of_other_scms_are_refused(gauss2):
     pred = _predictions(truth, truth.samples[:, truth.interventional])
     pred = dataclasses.replace(pred, scm=pred.scm + 1)
     with pytest.raises(DataError, match="^shifted: column 'scm' does not list the same SCMs as the ground truth$"):
-        effects.mean_errors(scms, truth, {"shifted": pred})
+        effects.mean_errors(effects.closed_form(scms, truth), truth, {"shifted": pred})
 
 
 def test_a_method_run_on_a_subset_of_the_scms_is_scored_on_those_only(gauss2):
@@ -76,11 +76,12 @@ def test_a_method_run_on_a_subset_of_the_scms_is_scored_on_those_only(gauss2):
     pred = predict_samples({"seed": 0, "baseline": {"ridge": 1e-6}}, truth, "gauss2", "test")
     rows = np.arange(0, 400, 7)
     part = dataclasses.replace(pred, samples=pred.samples[rows], scm=pred.scm[rows], meta={"scm_subset": len(rows)})
-    errors = effects.mean_errors(scms, truth, {"baseline": pred, "part": part}).set_index(["method", "relation"])
+    errors = effects.mean_errors(effects.closed_form(scms, truth), truth, {"baseline": pred, "part": part}).set_index(["method", "relation"])
+    sub_scms = dataclasses.replace(scms, adjacency=scms.adjacency[rows], weights=scms.weights[rows],
+                                   noise_params=scms.noise_params[rows])
+    sub_truth = dataclasses.replace(truth, samples=truth.samples[rows], scm=np.arange(len(rows), dtype=np.int32))
     alone = effects.mean_errors(
-        dataclasses.replace(scms, adjacency=scms.adjacency[rows], weights=scms.weights[rows],
-                            noise_params=scms.noise_params[rows]),
-        dataclasses.replace(truth, samples=truth.samples[rows], scm=np.arange(len(rows), dtype=np.int32)),
+        effects.closed_form(sub_scms, sub_truth), sub_truth,
         {"part": dataclasses.replace(part, scm=np.arange(len(rows), dtype=np.int32))}).set_index(["method", "relation"])
     assert errors.loc["part", "pairs"].sum() == 2 * len(rows) < errors.loc["baseline", "pairs"].sum()
     pd.testing.assert_frame_equal(errors.loc["part"], alone.loc["part"])

@@ -25,12 +25,16 @@ def run(tmp_path_factory, root):
         r = activa(ROOT, "simulate", *cfg, "--family", family, "--split", "test", "--no-progress",
                    "--out-samples", out / f"{family}.samples.parquet", "--out-scms", out / f"{family}.scms.parquet")
         assert r.returncode == 0, r.stderr
+        r = activa(ROOT, "truth-pooled", *cfg, "--family", family, "--data", out / f"{family}.samples.parquet",
+                   "--scms", out / f"{family}.scms.parquet", "--out", out / f"{family}.pooled.parquet", "--no-progress",
+                   "--out-means", out / f"{family}.means.parquet", "--out-floor", out / f"{family}.floor.csv")
+        assert r.returncode == 0, r.stderr
         r = activa(ROOT, "baseline", *cfg, "--family", family, "--data", out / f"{family}.samples.parquet",
                    "--out", out / f"{family}.pred.parquet")
         assert r.returncode == 0, r.stderr
         r = activa(ROOT, "metrics", *cfg, "--family", family, "--method", "baseline", "--no-progress",
                    "--truth", out / f"{family}.samples.parquet", "--pred", out / f"{family}.pred.parquet",
-                   "--out", out / f"{family}.metrics.parquet")
+                   "--means", out / f"{family}.means.parquet", "--out", out / f"{family}.metrics.parquet")
         assert r.returncode == 0, r.stderr
     r = activa(ROOT, "table", *cfg, "--name", "table1", "--metrics", out / "gauss2.metrics.parquet",
                out / "beta8.metrics.parquet", "--out-prefix", out / "table1")
@@ -56,7 +60,7 @@ def trained(run):
         assert r.returncode == 0, r.stderr
         r = activa(root, "metrics", *cfg, "--family", "gauss2", "--method", method, "--no-progress",
                    "--truth", out / "gauss2.samples.parquet", "--pred", out / f"{method}.pred.parquet",
-                   "--out", out / f"{method}.metrics.parquet")
+                   "--means", out / "gauss2.means.parquet", "--out", out / f"{method}.metrics.parquet")
         assert r.returncode == 0, r.stderr
     return root, out, cfg
 
@@ -75,12 +79,15 @@ def test_predictions_cover_every_interventional_regime(run):
 def test_metrics_rows_and_determinism(run, tmp_path):
     root, out, cfg = run
     frame, meta = scoring.read_metrics(out / "gauss2.metrics.parquet")
-    assert len(frame) == 16 * 2 and list(frame.columns) == ["scm", "regime", "target", "value_index", *scoring.METRIC_COLUMNS]
+    assert len(frame) == 16 * 2 and list(frame.columns) == ["scm", "regime", "target", "value_index",
+                                                          *scoring.METRIC_COLUMNS, *dict(scoring.EFFECT_COLUMNS)]
+    assert ((frame.desc_n + frame.nondesc_n) == 1).all()  # d = 2: one non-target per pair
     assert meta["method"] == "baseline" and meta["family"] == "gauss2"
     assert (frame.mmd >= 0).all() and (frame.p_value.between(0, 1)).all()
     again = tmp_path / "again.parquet"
     r = activa(root, "metrics", *cfg, "--family", "gauss2", "--method", "baseline", "--no-progress",
-               "--truth", out / "gauss2.samples.parquet", "--pred", out / "gauss2.pred.parquet", "--out", again)
+               "--truth", out / "gauss2.samples.parquet", "--pred", out / "gauss2.pred.parquet",
+               "--means", out / "gauss2.means.parquet", "--out", again)
     assert r.returncode == 0
     assert again.read_bytes() == (out / "gauss2.metrics.parquet").read_bytes()
 
@@ -92,6 +99,35 @@ def test_table1_has_the_paper_layout(run):
     assert table.set_index("key").loc[["gauss2", "beta8"], "baseline_mmd"].notna().all()
     assert table.set_index("key").loc[["beta2", "gauss8", "sergio", "sergio_ood"], "baseline_mmd"].isna().all()
     assert table.filter(like="activa_").drop(columns="activa_pairs").isna().all().all()
+
+
+def test_effect_cells_match_the_effects_stage(run, tmp_path):
+    root, out, cfg = run
+    r = activa(root, "effects", *cfg, "--family", "beta8", "--scms", out / "beta8.scms.parquet", "--truth",
+               out / "beta8.samples.parquet", "--means", out / "beta8.means.parquet", "--pred",
+               out / "beta8.pred.parquet", "--out-prefix", tmp_path / "beta8")
+    assert r.returncode == 0, r.stderr
+    errors = pd.read_csv(tmp_path / "beta8.csv").set_index(["method", "relation"])["mean_abs_error"]
+    table = pd.read_csv(out / "table1.csv").set_index("key")
+    assert table.at["beta8", "baseline_desc"] == pytest.approx(errors[("baseline", "descendant")], rel=1e-5)
+    assert table.at["beta8", "baseline_nondesc"] == pytest.approx(errors[("baseline", "non-descendant")], rel=1e-5)
+    assert table.at["beta8", "baseline_desc_lo"] < table.at["beta8", "baseline_desc"] < table.at["beta8",
+                                                                                                 "baseline_desc_hi"]
+    means = format.read_means(out / "beta8.means.parquet")
+    assert means.meta["source"] == "closed form" and means.mean.shape == (12, 9, 8)
+
+
+def test_paper_baseline_is_the_baseline_queried_at_0(run, tmp_path):
+    root, out, cfg = run
+    r = activa(root, "paper-baseline", *cfg, "--family", "gauss2", "--data", out / "gauss2.samples.parquet",
+               "--out", tmp_path / "p.parquet")
+    assert r.returncode == 0, r.stderr
+    pred = format.read_samples(tmp_path / "p.parquet")
+    assert pred.meta["method"] == "paper_baseline" and pred.meta["hypothesis"] == "query_at_0"
+    for r, t in enumerate(pred.target):
+        assert (pred.samples[:, r, :, t] == 0.0).all()
+    pooled = pd.read_csv(out / "gauss2.floor.csv")
+    assert pooled.at[0, "runs"] == 20 and pooled.at[0, "n_samples"] == 40
 
 
 def test_training_writes_model_log_and_figures_and_drops_the_checkpoint(trained):
@@ -163,7 +199,8 @@ def test_the_readme_python_example_runs(root):
 def test_bad_data_file_exits_2_naming_the_file(run, tmp_path):
     root, out, cfg = run
     r = activa(root, "metrics", *cfg, "--family", "gauss2", "--method", "baseline", "--truth",
-               out / "gauss2.samples.parquet", "--pred", out / "beta8.pred.parquet", "--out", tmp_path / "m.parquet")
+               out / "gauss2.samples.parquet", "--pred", out / "beta8.pred.parquet", "--means",
+               out / "gauss2.means.parquet", "--out", tmp_path / "m.parquet")
     assert r.returncode == 2
     assert "beta8.pred.parquet: column 'scm' does not list the same SCMs as" in r.stderr
     assert not (tmp_path / "m.parquet").exists()

@@ -86,6 +86,67 @@ def test_truth_resample_is_a_new_draw_of_the_same_distributions():
     assert np.mean(p_shift < 0.05) > 0.9  # the test has the power to see a shift of one noise sd
 
 
+def _mmd(truth, pred, config):
+    """The configured MMD per test SCM (mean over its regimes)."""
+    x, y, _ = pair_arrays(truth, pred)
+    spec = {"mmd": {"metric": "mmd", **config["metrics"]["mmd"]}}
+    return metrics.score_pairs(x, y, conventions=spec, seed=0, chunk_size=500, progress=False)["mmd"].reshape(len(truth.scm), -1).mean(1)
+
+
+def test_truth_pooled_on_a_linear_family_is_distributed_as_truth_resample():
+    config, scms, truth = simulate_test_split("gauss2", 300, 40)
+    spec = config["families"]["gauss2"]
+    pooled = references.truth_pooled(truth, scms, spec, 6, seed_sequence(1, "pooled"), progress=False)
+    pred = dataclasses.replace(references.truth_resample(truth, scms, spec, seed_sequence(1, "resample")),
+                               samples=pooled.samples.astype(np.float32))
+    resample = references.truth_resample(truth, scms, spec, seed_sequence(2, "resample"))
+    diff = _mmd(truth, pred, config) - _mmd(truth, resample, config)
+    assert abs(diff.mean()) < 3 * diff.std(ddof=1) / np.sqrt(len(diff))  # same score within noise
+    # i.i.d. samples: the run means spread as sigma^2 / N, and pool to the closed-form means
+    floor = references.effective_samples(pooled, truth)
+    assert floor["interventional_inflation"] == pytest.approx(1.0, abs=0.1)
+    assert floor["observational_inflation"] == pytest.approx(1.0, abs=0.1)
+    assert floor["interventional_n_eff_median"] == pytest.approx(40, rel=0.35)
+    mu = closed_form_means(scms, truth)
+    error = np.abs(pooled.means[:, truth.interventional] - mu)
+    assert error.mean() < 0.6 * np.abs(truth.samples[:, truth.interventional].mean(axis=2) - mu).mean()
+
+
+def sergio_split(tmp_path, n_scm=120, cells=20):
+    """(spec, SCMTable, Samples) of a small SERGIO family on a hand-made network, in memory."""
+    from activa.data import sergio
+    from activa.data.format import SCMTable, Samples
+    from activa.data.simulate import scm_columns
+
+    net = tmp_path / "net.tsv"
+    edges = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d"), ("e", "d"), ("e", "f"), ("f", "g"), ("a", "g")]
+    net.write_text("".join(f"{u}\t{v}\t+\n" for u, v in edges))
+    spec = {"n_vars": 4, "networks": ["ecoli"], "topk": 0.2, "b_range": [0.0, 1.0], "k_range": [1.0, 5.0],
+            "sign_beta": [1.0, 1.0], "hill_values": [2.0], "decay_values": [0.8], "noise_values": [1.0],
+            "n_cell_types": 1, "half_response": "per_condition", "samples_per_regime": cells, "dt": 0.01,
+            "sampling_state": 15, "safety_steps": 10, "intervention_values": [0.0]}
+    params, regimes, samples = sergio.simulate(spec, n_scm, seed_sequence(0, "sergio"), {"ecoli": net})
+    adjacency, weights, noise_params, meta = scm_columns(params)
+    truth = Samples(samples.astype(np.float32), regimes.target, regimes.value_index, regimes.value.astype(np.float32),
+                    np.arange(n_scm, dtype=np.int32), np.arange(len(regimes), dtype=np.int16))
+    return spec, SCMTable(adjacency, weights, noise_params, meta), truth
+
+
+def test_truth_pooled_on_sergio_is_a_lower_floor_than_a_second_run(tmp_path):
+    spec, scms, truth = sergio_split(tmp_path)
+    config = {"metrics": {"mmd": {"squared": False, "unbiased": True, "bandwidth": "median_pooled",
+                                  "kernel_scale": "2sigma2"}}}
+    pooled = references.truth_pooled(truth, scms, spec, 10, seed_sequence(1, "pooled"), progress=False)
+    resample = references.truth_resample(truth, scms, spec, seed_sequence(1, "resample"))
+    pred = dataclasses.replace(resample, samples=pooled.samples.astype(np.float32))
+    lower, second = _mmd(truth, pred, config), _mmd(truth, resample, config)
+    p, shift = intervals.wilcoxon_less(pd.Series(lower), pd.Series(second))
+    assert p < 1e-3 and shift < 0
+    # a run's cells are snapshots of one trajectory: its mean varies across runs far more than sigma^2 / N
+    floor = references.effective_samples(pooled, truth)
+    assert floor["observational_inflation"] > 2 and floor["interventional_n_eff_median"] < 20 / 2
+
+
 def test_bootstrap_interval_covers_a_known_mean_at_about_the_nominal_rate():
     rng = np.random.default_rng(0)
     hits = 0

@@ -26,7 +26,15 @@ regimes only, with the ``scm`` and ``regime`` of the ground truth they predict.
 Both files carry the Parquet key-value metadata key ``activa`` holding JSON: ``format_version``, ``kind``
 ("samples", "predictions" or "scms"), ``family``, ``split``, ``n_vars``, ``n_samples``,
 ``intervention_values``, ``activa_version``, the generating family ``config`` and ``seed`` (and, for
-predictions, ``method``). Files are written to a temporary name and renamed, so an interrupted write never
+predictions, ``method``).
+
+``<split>.means.parquet``: one row per (SCM, regime), as the samples file: ``scm``, ``regime``, ``target``,
+``mean`` fixed_shape_tensor<float64>[d] (the regime's true mean: closed form for linear SCMs, the pooled mean
+of independent runs for SERGIO; metadata ``source``) and ``descendant`` fixed_shape_tensor<uint8>[d] (1 where
+the variable is a descendant of the target in the SCM's graph; 0 for the target itself and in the
+observational regime).
+
+Files are written to a temporary name and renamed, so an interrupted write never
 leaves a file that looks complete; identical inputs give byte-identical files.
 """
 
@@ -72,6 +80,16 @@ def scms_schema(n_vars: int, n_params: int = 2) -> pa.Schema:
         pa.field("adjacency", pa.fixed_shape_tensor(pa.uint8(), [n_vars, n_vars]), nullable=False),
         pa.field("weights", pa.fixed_shape_tensor(pa.float64(), [n_vars, n_vars]), nullable=False),
         pa.field("noise_params", pa.fixed_shape_tensor(pa.float64(), [n_vars, n_params]), nullable=False),
+    ])
+
+
+def means_schema(n_vars: int) -> pa.Schema:
+    return pa.schema([
+        pa.field("scm", pa.int32(), nullable=False),
+        pa.field("regime", pa.int16(), nullable=False),
+        pa.field("target", pa.int16(), nullable=False),
+        pa.field("mean", pa.fixed_shape_tensor(pa.float64(), [n_vars]), nullable=False),
+        pa.field("descendant", pa.fixed_shape_tensor(pa.uint8(), [n_vars]), nullable=False),
     ])
 
 
@@ -308,3 +326,61 @@ def check_scms_of(scms: SCMTable, samples: Samples, scms_name: str, samples_name
     if len(scms.adjacency) != len(samples.scm) or scms.adjacency.shape[-1] != samples.samples.shape[-1]:
         raise DataError(f"{scms_name}: {len(scms.adjacency)} SCMs of {scms.adjacency.shape[-1]} variables, but "
                         f"{samples_name} has {len(samples.scm)} of {samples.samples.shape[-1]}")
+
+
+@dataclass
+class TrueMeans:
+    """The true mean of every regime of a test split: mean [S, R, d] float64, descendant [S, R, d] bool (of
+    the target), with the split's scm [S], regime [R] and target [R]; meta: the file's metadata."""
+
+    mean: np.ndarray
+    descendant: np.ndarray
+    scm: np.ndarray
+    regime: np.ndarray
+    target: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+
+def write_means(path: str | Path, means: TrueMeans, meta: dict) -> None:
+    """Write a ``.means.parquet`` file (see the module docstring)."""
+    S, R, d = means.mean.shape
+    if not np.isfinite(means.mean).all():
+        raise DataError(f"{path}: refusing to write non-finite means")
+    table = pa.table({
+        "scm": pa.array(np.repeat(means.scm, R), pa.int32()),
+        "regime": pa.array(np.tile(means.regime, S), pa.int16()),
+        "target": pa.array(np.tile(means.target, S), pa.int16()),
+        "mean": _tensor(means.mean.reshape(S * R, d), np.float64),
+        "descendant": _tensor(means.descendant.reshape(S * R, d), np.uint8),
+    }, schema=means_schema(d))
+    _write(table, path, {**meta, "kind": "means", "n_vars": d})
+
+
+def read_means(path: str | Path) -> TrueMeans:
+    """Read and validate a ``.means.parquet`` file."""
+    table, meta = _open(path)
+    if meta.get("kind") != "means" or "n_vars" not in meta:
+        raise DataError(f"{path}: metadata 'kind' is {meta.get('kind')!r}, expected 'means' (with 'n_vars')")
+    d = int(meta["n_vars"])
+    _check_schema(path, table, means_schema(d))
+    scm, regime = table.column("scm").to_numpy(), table.column("regime").to_numpy()
+    scms = np.unique(scm)
+    R = len(regime) // max(len(scms), 1)
+    if len(scms) * R != len(regime) or not (regime.reshape(len(scms), R) == regime[:R]).all():
+        raise DataError(f"{path}: column 'regime': every SCM must have the same regimes, in order")
+    if not np.array_equal(scm, np.repeat(scms, R)):
+        raise DataError(f"{path}: rows are not sorted by (scm, regime)")
+    return TrueMeans(_dense(table, "mean").reshape(len(scms), R, d),
+                     _dense(table, "descendant").reshape(len(scms), R, d).astype(bool), scms.astype(np.int32),
+                     regime[:R].astype(np.int16), table.column("target").to_numpy()[:R].astype(np.int16), meta)
+
+
+def check_means_of(means: TrueMeans, samples: Samples, means_name: str, samples_name: str) -> None:
+    """``DataError`` unless ``means`` are of ``samples``' split: same family, split, seed, config, SCMs, regimes."""
+    for key in ("family", "split", "seed", "config"):
+        if means.meta.get(key) != samples.meta.get(key):
+            raise DataError(f"{means_name}: metadata '{key}' is {means.meta.get(key)!r} but {samples_name} has "
+                            f"{samples.meta.get(key)!r}: not the means of these samples")
+    if not (np.array_equal(means.scm, samples.scm) and np.array_equal(means.regime, samples.regime)
+            and np.array_equal(means.target, samples.target)):
+        raise DataError(f"{means_name}: its SCMs or regimes differ from those of {samples_name}")

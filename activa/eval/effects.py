@@ -1,14 +1,16 @@
 """Where a method puts the effect of an intervention: on the target's descendants, or wrongly on the rest.
 
-Under do(V_t = v) in a linear SCM only descendants of t change; every non-descendant keeps its
-observational distribution. A method that predicts by conditioning (the baseline) also moves the
-non-descendants that are correlated with t (ancestors, or variables sharing an ancestor), which is the
-error ACTIVA is meant to avoid. For every (test SCM, interventional regime, non-target variable j) we
-compare the sample mean of V_j in a method's predictions with the closed-form interventional mean, and
-average the absolute error separately over descendants and non-descendants of the target.
+Under do(V_t = v) only descendants of t change; every non-descendant keeps its observational distribution.
+A method that predicts by conditioning (the baseline) also moves the non-descendants that are correlated
+with t (ancestors, or variables sharing an ancestor), which is the error ACTIVA is meant to avoid. For every
+(test SCM, interventional regime, non-target variable j) we compare the sample mean of V_j in a method's
+predictions with the regime's true mean (``TrueMeans``: closed form on linear SCMs, ``closed_form``; on SERGIO
+the pooled mean of many independent runs, ``pooled``), and average the absolute error separately over
+descendants and non-descendants of the target. The metrics files carry these sums per (SCM, regime) pair
+(``pair_errors``), so every table shows them with the same intervals and paired tests as the distances.
 
 The ground-truth test samples are scored the same way ("truth samples"): their error is the sampling
-noise of a mean of N samples, the floor no method can beat.
+noise of a mean of N samples (on SERGIO, of N correlated cells), the floor no method can beat.
 
 ``no_edge``: the papers' qualitative check, for two-variable SCMs without an edge: the mean of the
 non-target under do(V_t = v) per method, against its closed-form (observational) mean.
@@ -21,11 +23,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from activa.data.format import DataError, Samples, SCMTable
+from activa.data.format import DataError, Samples, SCMTable, TrueMeans
 from activa.data.scm import LinearSCMs, Regimes, interventional_moments
-from activa.eval.scoring import subset_rows
 
 TRUTH = "truth samples"
+RELATIONS = (("descendant", "desc"), ("non-descendant", "nondesc"))  # (relation, metrics-file column prefix)
+PAIR_COLUMNS = tuple(f"{prefix}_{x}" for _, prefix in RELATIONS for x in ("err_sum", "n"))
 
 
 def descendants(adjacency: np.ndarray) -> np.ndarray:
@@ -37,15 +40,59 @@ def descendants(adjacency: np.ndarray) -> np.ndarray:
     return reach
 
 
+def descendant_mask(scms: SCMTable, truth: Samples) -> np.ndarray:
+    """[S, R, d] bool: variable j is a descendant of regime r's target (False in the observational regime)."""
+    reach = descendants(scms.adjacency)[truth.scm]  # [S, d, d]
+    mask = reach[:, np.maximum(truth.target, 0), :]
+    return mask & (truth.target >= 0)[None, :, None]
+
+
 def true_means(scms: SCMTable, truth: Samples) -> np.ndarray:
     """Closed-form means [S, R, d] of every regime of ``truth`` (linear SCMs only)."""
     family = scms.meta.get("noise_family")
-    if family is None:
-        raise DataError("scms file: metadata lacks 'noise_family' (closed-form moments need linear SCMs)")
+    if family not in ("gaussian", "beta"):
+        raise DataError(f"scms file: metadata 'noise_family' is {family!r}: closed-form moments need linear SCMs")
     linear = LinearSCMs(scms.adjacency.astype(bool), scms.weights, family, scms.noise_params)
     values = tuple(truth.meta.get("intervention_values", ()))
     regimes = Regimes(truth.target, truth.value_index, truth.value.astype(np.float64), values)
     return interventional_moments(linear, regimes, jitter_std=0.0)[0][truth.scm]
+
+
+def closed_form(scms: SCMTable, truth: Samples) -> TrueMeans:
+    """The true means of a linear family's test split, in closed form."""
+    return TrueMeans(true_means(scms, truth), descendant_mask(scms, truth), truth.scm, truth.regime, truth.target)
+
+
+def pooled(scms: SCMTable, truth: Samples, means: np.ndarray) -> TrueMeans:
+    """The true means of a split as ``means`` [S, R, d], the pooled mean of independent runs (SERGIO)."""
+    return TrueMeans(np.asarray(means, np.float64), descendant_mask(scms, truth), truth.scm, truth.regime,
+                     truth.target)
+
+
+def pair_errors(means: TrueMeans, pred: Samples, name: str = "predictions") -> dict[str, np.ndarray]:
+    """Per (SCM, regime) pair of ``pred`` ([S', R']): the sum of |predicted mean - true mean| over the
+    descendants (``desc_err_sum``) and non-descendants (``nondesc_err_sum``) of the target other than the
+    target itself, and their counts (``desc_n``, ``nondesc_n``)."""
+    rows = np.searchsorted(means.scm, pred.scm)
+    ok = (rows < len(means.scm)) & (means.scm[np.minimum(rows, len(means.scm) - 1)] == pred.scm)
+    if not ok.all():
+        raise DataError(f"{name}: column 'scm': SCM {int(pred.scm[~ok][0])} has no true means")
+    position = {int(r): i for i, r in enumerate(means.regime)}
+    missing = [int(r) for r in pred.regime if int(r) not in position]
+    if missing:
+        raise DataError(f"{name}: column 'regime': regime(s) {missing[:5]} have no true means")
+    cols = np.array([position[int(r)] for r in pred.regime])
+    if not np.array_equal(means.target[cols], pred.target):
+        raise DataError(f"{name}: column 'target' disagrees with the true means' for the same regimes")
+    mu = means.mean[rows][:, cols]
+    desc = means.descendant[rows][:, cols]
+    error = np.abs(pred.samples.mean(axis=2, dtype=np.float64) - mu)
+    non_target = np.arange(mu.shape[-1])[None, None, :] != pred.target[None, :, None]
+    out = {}
+    for (_, prefix), mask in zip(RELATIONS, (desc & non_target, ~desc & non_target)):
+        out[f"{prefix}_err_sum"] = np.where(mask, error, 0.0).sum(axis=2)
+        out[f"{prefix}_n"] = mask.sum(axis=2)
+    return out
 
 
 def aligned_means(truth: Samples, pred: Samples, name: str) -> np.ndarray:
@@ -53,6 +100,8 @@ def aligned_means(truth: Samples, pred: Samples, name: str) -> np.ndarray:
 
     A prediction of a subset of the SCMs (dowhy_gcm) is NaN on the others.
     """
+    from activa.eval.scoring import subset_rows
+
     regimes = truth.regime[truth.interventional]
     rows = subset_rows(truth, pred, "the ground truth", name)
     if rows is not None:
@@ -66,47 +115,47 @@ def aligned_means(truth: Samples, pred: Samples, name: str) -> np.ndarray:
     return pred.samples[:, [index[int(r)] for r in regimes]].mean(axis=2, dtype=np.float64)
 
 
-def _triples(scms: SCMTable, truth: Samples) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Closed-form means [S, R_int, d] of the interventional regimes, and the (SCM, regime, variable) triples
-    of each relation: {"descendant": mask, "non-descendant": mask}, both [S, R_int, d], non-targets only."""
-    inter = truth.interventional
-    mu = true_means(scms, truth)[:, inter]
-    target = truth.target[inter]
-    is_desc = descendants(scms.adjacency)[truth.scm][:, target, :]
-    non_target = np.arange(truth.samples.shape[-1])[None, None, :] != target[None, :, None]
-    return mu, {"descendant": is_desc & non_target, "non-descendant": ~is_desc & non_target}
+def interventional(truth: Samples) -> Samples:
+    """``truth``'s interventional regimes as a predictions-like Samples (how the truth's own means score)."""
+    r = truth.interventional
+    return dataclasses.replace(truth, samples=truth.samples[:, r], target=truth.target[r],
+                               value_index=truth.value_index[r], value=truth.value[r], regime=truth.regime[r])
 
 
-def mean_errors(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.DataFrame:
-    """Rows (method, relation): pairs, mean |predicted mean - true mean| and its RMS, over non-targets.
+def mean_errors(means: TrueMeans, truth: Samples, preds: dict[str, Samples]) -> pd.DataFrame:
+    """Rows (method, relation): pairs (the triples counted), mean |predicted mean - true mean| over them.
 
-    preds: method name -> predictions of ``truth``'s interventional regimes. ``relation`` is
-    "descendant" or "non-descendant" of the intervention target.
+    preds: method name -> predictions of ``truth``'s interventional regimes (a method run on a subset of the
+    SCMs: its SCMs only); ``relation`` is "descendant" or "non-descendant" of the intervention target.
     """
-    mu, relations = _triples(scms, truth)
-    means = {TRUTH: truth.samples[:, truth.interventional].mean(axis=2, dtype=np.float64)}
-    means.update({m: aligned_means(truth, p, m) for m, p in preds.items()})
+    from activa.eval.scoring import subset_rows
+
     records = []
-    for method, m in means.items():
-        error = np.abs(m - mu)
-        for relation, mask in relations.items():
-            mask = mask & ~np.isnan(m)  # a method run on a subset of the SCMs: its SCMs only
-            e = error[mask]
-            records.append({"method": method, "relation": relation, "pairs": int(mask.sum()),
-                            "mean_abs_error": float(e.mean()) if e.size else np.nan,
-                            "rms_error": float(np.sqrt((e**2).mean())) if e.size else np.nan})
+    for method, pred in {TRUTH: interventional(truth), **preds}.items():
+        subset_rows(truth, pred, "the ground truth", method)  # the truth's SCMs, or a declared subset of them
+        errors = pair_errors(means, pred, method)
+        for relation, prefix in RELATIONS:
+            n = int(errors[f"{prefix}_n"].sum())
+            records.append({"method": method, "relation": relation, "pairs": n,
+                            "mean_abs_error": float(errors[f"{prefix}_err_sum"].sum() / n) if n else np.nan})
     return pd.DataFrame.from_records(records)
 
 
-def per_scm_errors(scms: SCMTable, truth: Samples, pred: Samples, name: str = "predictions"
+def per_scm_errors(means: TrueMeans, pred: Samples, name: str = "predictions"
                    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per test SCM, the sum of |predicted mean - closed-form mean| over its (regime, non-target) triples on
-    descendants and on non-descendants of the target, and their count: {relation: (sums [S], counts [S])}.
+    """Per SCM of ``pred``: {relation: (sums [S'], counts [S'])} of ``pair_errors`` over its regimes.
     sums.sum() / counts.sum() is ``mean_errors``' mean_abs_error; resampling SCMs gives its bootstrap interval."""
-    mu, relations = _triples(scms, truth)
-    error = np.abs(aligned_means(truth, pred, name) - mu)
-    return {relation: (np.where(mask, error, 0.0).sum(axis=(1, 2)), mask.sum(axis=(1, 2)))
-            for relation, mask in relations.items()}
+    errors = pair_errors(means, pred, name)
+    return {relation: (errors[f"{prefix}_err_sum"].sum(axis=1), errors[f"{prefix}_n"].sum(axis=1))
+            for relation, prefix in RELATIONS}
+
+
+NO_EDGE_COLUMNS = ["target", "value", "method", "scms", "non_target_mean", "abs_shift"]
+
+
+def no_edge_empty() -> pd.DataFrame:
+    """``no_edge``'s frame without rows (families without two-variable linear SCMs)."""
+    return pd.DataFrame(columns=NO_EDGE_COLUMNS)
 
 
 def no_edge(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.DataFrame:
@@ -118,7 +167,7 @@ def no_edge(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.Dat
     """
     d = truth.samples.shape[-1]
     if d != 2:
-        return pd.DataFrame(columns=["target", "value", "method", "scms", "non_target_mean", "abs_shift"])
+        return no_edge_empty()
     empty = ~scms.adjacency[truth.scm].any(axis=(1, 2))
     inter = truth.interventional
     mu = true_means(scms, truth)[:, inter]
@@ -137,17 +186,17 @@ def no_edge(scms: SCMTable, truth: Samples, preds: dict[str, Samples]) -> pd.Dat
     return pd.DataFrame.from_records(records)
 
 
-def to_markdown(errors: pd.DataFrame, edgeless: pd.DataFrame, label: str) -> str:
-    """Both tables as one Markdown report."""
+def to_markdown(errors: pd.DataFrame, edgeless: pd.DataFrame, label: str, source: str = "closed form") -> str:
+    """Both tables as one Markdown report (source: where the true means come from, a means file's ``source``)."""
     pivot = errors.pivot(index="method", columns="relation", values="mean_abs_error")
     pairs = errors.groupby("relation")["pairs"].first()
     order = list(dict.fromkeys(errors["method"]))
     lines = [f"# {label}: where each method puts an intervention's effect", "",
-             "Mean |sample mean - closed-form interventional mean| of the non-target variables, over "
+             f"Mean |sample mean - true interventional mean ({source})| of the non-target variables, over "
              f"(test SCM, interventional regime, variable) triples: {int(pairs.get('descendant', 0))} on "
              f"descendants of the target, {int(pairs.get('non-descendant', 0))} on non-descendants (whose "
              "true distribution is the observational one). Lower is better; 'truth samples' is the sampling "
-             "noise of the ground truth's own means.", "",
+             "noise of the ground truth's own means (on SERGIO, of N correlated cells of one run).", "",
              "| method | descendants | non-descendants |", "|---|---:|---:|"]
     triples = errors.pivot(index="method", columns="relation", values="pairs")
     for method in order:

@@ -26,16 +26,32 @@ def per_scm(frame: pd.DataFrame, metric: str) -> pd.Series:
     return frame.groupby("scm", sort=True)[metric].mean()
 
 
-def bootstrap_interval(values: np.ndarray, replicates: int, level: float, seed: np.random.SeedSequence
-                       ) -> tuple[float, float]:
-    """(lo, hi): the ``level`` percentile-bootstrap interval of the mean of ``values`` [S] (one per SCM)."""
+EFFECTS = ("desc", "nondesc")  # effect cells: metrics-file columns <effect>_err_sum and <effect>_n
+
+
+def per_scm_effect(frame: pd.DataFrame, effect: str) -> tuple[pd.Series, pd.Series]:
+    """(sums, counts) per SCM of an effect's summed absolute mean errors and triples (a metrics file's frame)."""
+    grouped = frame.groupby("scm", sort=True)
+    return grouped[f"{effect}_err_sum"].sum(), grouped[f"{effect}_n"].sum().astype(np.float64)
+
+
+def bootstrap_interval(values: np.ndarray, replicates: int, level: float, seed: np.random.SeedSequence,
+                       counts: np.ndarray | None = None) -> tuple[float, float]:
+    """(lo, hi): the ``level`` percentile-bootstrap interval of the mean of ``values`` [S] (one per SCM), or with
+    ``counts`` [S] of the ratio sum(values) / sum(counts) (a mean over triples whose number varies by SCM)."""
     values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
+    if values.size == 0 or (counts is not None and not np.sum(counts)):
         return np.nan, np.nan
     rng = np.random.Generator(np.random.PCG64(seed))
-    means = np.concatenate([values[rng.integers(values.size, size=(min(CHUNK, replicates - start), values.size))]
-                            .mean(axis=1) for start in range(0, replicates, CHUNK)])
-    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    means = []
+    for start in range(0, replicates, CHUNK):
+        pick = rng.integers(values.size, size=(min(CHUNK, replicates - start), values.size))
+        if counts is None:
+            means.append(values[pick].mean(axis=1))
+        else:
+            n = np.asarray(counts, np.float64)[pick].sum(axis=1)
+            means.append(np.where(n > 0, values[pick].sum(axis=1) / np.maximum(n, 1), np.nan))
+    lo, hi = np.nanquantile(np.concatenate(means), [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
 
 

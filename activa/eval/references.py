@@ -23,6 +23,7 @@ jitter). Random streams: ``seed_sequence(seed, <method>, family, split)``.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -117,19 +118,21 @@ def residual_kind(scms: SCMTable) -> str:
     return "gaussian" if scms.meta.get("noise_family") == "gaussian" else "empirical"
 
 
-def truth_resample(truth: Samples, scms: SCMTable, spec: dict, seed: np.random.SeedSequence) -> Samples:
-    """A second draw of ``truth``'s interventional regimes from the same SCMs (``spec``: the family's config)."""
+def draw_truth(truth: Samples, scms: SCMTable, spec: dict, rng: np.random.Generator) -> np.ndarray:
+    """A new independent run of every regime of ``truth`` from its SCMs: samples [S, R, N, d] float64, in
+    ``truth``'s regime order (``spec``: the family's config; linear SCMs or SERGIO simulations)."""
     family = scms.meta.get("noise_family")
     N = truth.samples.shape[2]
-    rng = np.random.Generator(np.random.PCG64(seed))
     if family in ("gaussian", "beta"):
         linear = LinearSCMs(scms.adjacency.astype(bool), scms.weights, family, scms.noise_params)
-        r = truth.interventional
-        regimes = Regimes(truth.target[r], truth.value_index[r], truth.value[r].astype(np.float64), ())
-        return _predictions(truth, sample_regimes(rng, linear, regimes, N, spec["jitter_std"]))
-    elif family == "sergio":
+        regimes = Regimes(truth.target, truth.value_index, truth.value.astype(np.float64), ())
+        return sample_regimes(rng, linear, regimes, N, spec["jitter_std"])
+    if family == "sergio":
         from activa.data import sergio
 
+        expected = sergio.knockout_regimes(truth.samples.shape[-1])[0].target
+        if not np.array_equal(truth.target, expected):
+            raise DataError(f"truth samples: regimes {truth.target.tolist()} are not SERGIO's {expected.tolist()}")
         params = sergio.params_from_table(scms.adjacency, scms.weights, scms.noise_params,
                                           scms.meta["noise_param_names"])
         blocks = []
@@ -137,13 +140,90 @@ def truth_resample(truth: Samples, scms: SCMTable, spec: dict, seed: np.random.S
             block = slice(start, start + sergio.BLOCK)
             blocks.append(sergio.run_regimes(rng, sergio.SergioParams(
                 *(getattr(params, f)[block] for f in ("adjacency", "k", "basal", "hill", "decay", "noise"))), spec))
-        samples = np.concatenate(blocks)
-        expected = sergio.knockout_regimes(samples.shape[-1])[0].target
-        if not np.array_equal(truth.target, expected):
-            raise DataError(f"truth samples: regimes {truth.target.tolist()} are not SERGIO's {expected.tolist()}")
-    else:
-        raise DataError(f"scms file: metadata 'noise_family' is {family!r}, expected gaussian, beta or sergio")
-    return _predictions(truth, samples[:, truth.interventional])
+        return np.concatenate(blocks).astype(np.float64)
+    raise DataError(f"scms file: metadata 'noise_family' is {family!r}, expected gaussian, beta or sergio")
+
+
+def truth_resample(truth: Samples, scms: SCMTable, spec: dict, seed: np.random.SeedSequence) -> Samples:
+    """A second draw of ``truth``'s interventional regimes from the same SCMs (``spec``: the family's config)."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    return _predictions(truth, draw_truth(truth, scms, spec, rng)[:, truth.interventional])
+
+
+@dataclasses.dataclass(frozen=True)
+class PooledTruth:
+    """``runs`` independent runs of every regime of a test split, summarised.
+
+    samples [S, R_int, N, d]: the ``truth_pooled`` prediction, N cells per interventional regime drawn without
+    replacement from the runs x N pooled cells; run_means [runs, S, R, d] and run_vars [runs, S, R, d]: each
+    run's sample mean and variance (ddof 1) per regime (all regimes, ``truth``'s order).
+    """
+
+    samples: np.ndarray
+    run_means: np.ndarray
+    run_vars: np.ndarray
+
+    @property
+    def means(self) -> np.ndarray:
+        """[S, R, d] the mean of the pooled runs x N cells of each regime."""
+        return self.run_means.mean(axis=0)
+
+
+def truth_pooled(truth: Samples, scms: SCMTable, spec: dict, runs: int, seed: np.random.SeedSequence,
+                 progress: bool = True) -> PooledTruth:
+    """``runs`` independent runs of ``truth``'s SCMs and conditions (``draw_truth``), pooled.
+
+    On a linear family every run's samples are i.i.d. already, so the prediction is distributed as
+    ``truth_resample``'s; on SERGIO a run's cells are snapshots of one trajectory, and cells drawn across
+    ``runs`` runs approximate the condition's distribution: the floor a prediction of it can reach.
+    """
+    if runs < 2:
+        raise ValueError(f"truth_pooled: runs must be at least 2, got {runs}")
+    rng = np.random.Generator(np.random.PCG64(seed))
+    S, _, N, d = truth.samples.shape
+    inter = truth.interventional
+    pick = np.argsort(rng.random((S, len(inter), runs * N)), axis=2)[..., :N]  # N of the runs x N pooled cells
+    samples = np.zeros((S, len(inter), N, d))
+    means, variances = [], []
+    for k in tqdm(range(runs), desc="truth_pooled", unit="run", file=sys.stderr, disable=not progress,
+                  mininterval=1.0):
+        run = draw_truth(truth, scms, spec, rng)
+        means.append(run.mean(axis=2))
+        variances.append(run.var(axis=2, ddof=1))
+        mine = pick // N == k  # [S, R_int, N]: the cells this run contributes
+        cells = np.take_along_axis(run[:, inter], (pick % N)[..., None], axis=2)
+        samples[mine] = cells[mine]
+    return PooledTruth(_predictions(truth, samples).samples, np.stack(means), np.stack(variances))
+
+
+def effective_samples(pooled: PooledTruth, truth: Samples) -> dict[str, float]:
+    """How correlated a regime's N samples are, from the spread of their mean over independent runs.
+
+    Per (SCM, regime, variable) with positive variance (a knocked-out gene is exactly 0; an intervened linear
+    variable is the jitter): sigma^2 the variance of the runs x N pooled samples (the condition's variance),
+    var_m the variance of the run means (ddof 1) over the runs. Independent samples give var_m = sigma^2 / N;
+    N_eff = sigma^2 / var_m is the number of independent samples a run's mean is worth (1 to N for positively
+    correlated samples). Returns n_samples N, runs, the inflation sum(var_m) / sum(sigma^2 / N) (1 for
+    independent samples, about N / N_eff), and the quartiles of N_eff over the interventional regimes'
+    non-targets and over the observational regime.
+    """
+    N = truth.samples.shape[2]
+    runs = pooled.run_means.shape[0]
+    spread = ((pooled.run_means - pooled.means[None]) ** 2).sum(axis=0)  # [S, R, d]
+    sigma2 = ((N - 1) * pooled.run_vars.sum(axis=0) + N * spread) / (runs * N - 1)
+    var_m = spread / (runs - 1)
+    d = sigma2.shape[-1]
+    non_target = np.arange(d)[None, :] != truth.target[:, None]  # [R, d]; the observational regime: every variable
+    keep = (sigma2 > 1e-12 * np.maximum(1.0, pooled.means**2)) & non_target[None]
+    out = {"n_samples": N, "runs": runs}
+    for name, regimes in (("interventional", truth.target >= 0), ("observational", truth.target < 0)):
+        mask = keep & regimes[None, :, None]
+        n_eff = sigma2[mask] / np.maximum(var_m[mask], 1e-300)
+        out[f"{name}_triples"] = int(mask.sum())
+        out[f"{name}_inflation"] = float(var_m[mask].sum() / (sigma2[mask] / N).sum()) if mask.any() else np.nan
+        for q, label in ((0.25, "q1"), (0.5, "median"), (0.75, "q3")):
+            out[f"{name}_n_eff_{label}"] = float(np.quantile(n_eff, q)) if mask.any() else np.nan
+    return out
 
 
 def scm_subset(n_scm: int, size: int, seed: np.random.SeedSequence) -> np.ndarray:

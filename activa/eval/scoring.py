@@ -21,17 +21,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from activa import __version__
-from activa.data.format import META_KEY, DataError, Samples, atomic_path
+from activa.data.format import META_KEY, DataError, Samples, TrueMeans, atomic_path
 from activa.data.scm import seed_sequence
 from activa.eval import metrics
 
 METRIC_COLUMNS = ("mmd", "wsd", "erg", "p_value")
+# activa.eval.effects.pair_errors: per pair, the summed |predicted mean - true mean| over the target's
+# descendants / non-descendants (the target itself excluded) and how many there are
+EFFECT_COLUMNS = (("desc_err_sum", pa.float64()), ("desc_n", pa.int16()), ("nondesc_err_sum", pa.float64()),
+                  ("nondesc_n", pa.int16()))
 METRICS_SCHEMA = pa.schema([
     pa.field("scm", pa.int32(), nullable=False),
     pa.field("regime", pa.int16(), nullable=False),
     pa.field("target", pa.int16(), nullable=False),
     pa.field("value_index", pa.int16(), nullable=False),
     *[pa.field(c, pa.float64(), nullable=False) for c in METRIC_COLUMNS],
+    *[pa.field(c, t, nullable=False) for c, t in EFFECT_COLUMNS],
 ])
 
 
@@ -104,9 +109,12 @@ def score_arrays(x: np.ndarray, y: np.ndarray, metrics_config: dict, seed: int, 
     return values
 
 
-def score(truth: Samples, pred: Samples, metrics_config: dict, seed: int, progress: bool = True,
+def score(truth: Samples, pred: Samples, metrics_config: dict, seed: int, means: TrueMeans, progress: bool = True,
           truth_name: str = "truth", pred_name: str = "predictions") -> pd.DataFrame:
-    """Per-pair metrics as a DataFrame with the columns of ``METRICS_SCHEMA``."""
+    """Per-pair metrics as a DataFrame with the columns of ``METRICS_SCHEMA`` (means: the split's true means,
+    for the effect columns)."""
+    from activa.eval.effects import pair_errors
+
     x, y, idx = pair_arrays(truth, pred, truth_name, pred_name)
     values = score_arrays(x, y, metrics_config, seed, progress)
     S, R = pred.samples.shape[:2]
@@ -118,6 +126,9 @@ def score(truth: Samples, pred: Samples, metrics_config: dict, seed: int, progre
     })
     for column in METRIC_COLUMNS:
         frame[column] = np.asarray(values[column], dtype=np.float64)
+    errors = pair_errors(means, pred, pred_name)
+    for column, dtype in EFFECT_COLUMNS:
+        frame[column] = errors[column].reshape(-1).astype(dtype.to_pandas_dtype())
     return frame
 
 

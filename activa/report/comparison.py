@@ -16,7 +16,7 @@ import pandas as pd
 from activa.report.tables import METRICS
 
 COLUMNS = ["table", "row", "method", "metric", "published", "ours", "difference", "ratio", "vs_baseline_ours",
-           "vs_baseline_paper", "note"]
+           "vs_baseline_paper", "paper_baseline_ours", "vs_paper_baseline_ours", "note"]
 
 
 def _settings_notes(config: dict, row: str, method: str, settings: dict, models: dict) -> list[str]:
@@ -127,6 +127,35 @@ def versus_baseline(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def versus_paper_baseline(frame: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
+    """Add, on v2 Table 1's rows, our ``paper_baseline`` (the baseline queried at V_t = 0, as the published
+    baseline numbers were made; ``table1_references.csv``, all test SCMs): its value on the baseline's rows
+    (``paper_baseline_ours``, comparable with the published baseline cell) and each other method's ratio to it
+    (``vs_paper_baseline_ours``, comparable with the paper's own ratio ``vs_baseline_paper``)."""
+    frame = frame.copy()
+    frame["paper_baseline_ours"] = np.nan
+    frame["vs_paper_baseline_ours"] = np.nan
+    rows = references[(references["scope"] == "all") & (references["method"] == "paper_baseline")].set_index("key")
+    for i, r in frame.iterrows():
+        if r["table"] != "v2 Table 1" or r["row"] not in rows.index or r["metric"] not in rows.columns:
+            continue
+        value = float(rows.at[r["row"], r["metric"]])
+        if is_baseline(r["method"]):
+            frame.at[i, "paper_baseline_ours"] = value
+        elif value:
+            frame.at[i, "vs_paper_baseline_ours"] = r["ours"] / value
+    return frame
+
+
+def at_or_below(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per published table: the ACTIVA cells (MMD, WSD, ERG; every method but the baseline) computed here, and
+    how many of them are at or below the published value. Columns table, cells, at_or_below."""
+    cells = frame[~frame["method"].map(is_baseline) & frame["metric"].isin([m for m, _, _ in METRICS])
+                  & frame["ours"].notna()]
+    grouped = cells.assign(hit=cells["ours"] <= cells["published"]).groupby("table", sort=False)["hit"]
+    return pd.DataFrame({"cells": grouped.size(), "at_or_below": grouped.sum().astype(int)}).reset_index()
+
+
 def baseline_notes(frame: pd.DataFrame, published_baseline: pd.DataFrame) -> pd.DataFrame:
     """Note on each published baseline cell which hypothesis of results/calibration/published_baseline.csv
     reproduces it (configured conventions): the correct baseline, another hypothesis, or neither."""
@@ -143,12 +172,14 @@ def baseline_notes(frame: pd.DataFrame, published_baseline: pd.DataFrame) -> pd.
 
 
 def compare(table1: pd.DataFrame, v1_tables: dict[str, pd.DataFrame], facts: dict, config: dict,
-            models: dict | None = None, published_baseline: pd.DataFrame | None = None):
+            models: dict | None = None, published_baseline: pd.DataFrame | None = None,
+            references: pd.DataFrame | None = None):
     """Every published cell (v2 Table 1; v1 Tables 1, 2, 3, 6 where ``facts`` has them) next to ours.
 
     table1: our ``table1.csv``; v1_tables: our v1-layout tables by name; facts: paper_values.yaml; models:
     variant -> metadata of the Table 1 models; published_baseline: results/calibration/published_baseline.csv
-    (notes on the baseline cells). Returns (the frame with ``COLUMNS``, its Markdown).
+    (notes on the baseline cells); references: our ``table1_references.csv`` (the paper-style baseline).
+    Returns (the frame with ``COLUMNS``, its Markdown).
     """
     frame = compare_table1(table1, facts["v2_table1"], facts["v2_settings"]["rows"], config, models)
     sources = facts["v2_table1"]["source"]
@@ -156,6 +187,8 @@ def compare(table1: pd.DataFrame, v1_tables: dict[str, pd.DataFrame], facts: dic
         frame = pd.concat([frame, compare_v1(facts["v1_tables"], v1_tables, config)], ignore_index=True)
         sources += "; " + facts["v1_tables"]["source"]
     frame = versus_baseline(frame)
+    frame = versus_paper_baseline(frame, references) if references is not None else frame.assign(
+        paper_baseline_ours=np.nan, vs_paper_baseline_ours=np.nan)
     if published_baseline is not None:
         frame = baseline_notes(frame, published_baseline)
     labels = {row["key"]: row["label"] for row in config["table1"]["rows"]}
@@ -173,10 +206,13 @@ def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str
              "(the paper's): on the same data such a ratio does not depend on the metric's scale. Which metric "
              "conventions the published baseline pins is in results/calibration/metric_conventions.md, and which "
              "way of computing the baseline reproduces the published baseline cells in "
-             "results/calibration/published_baseline.md (noted on each baseline cell).", "",
+             "results/calibration/published_baseline.md (noted on each baseline cell). at V_t = 0: our baseline "
+             "queried at V_t = 0, the way the published baseline numbers were made (reference paper_baseline), on "
+             "the baseline's rows its value and on ACTIVA's rows ACTIVA's ratio to it, to set against the paper's "
+             "own ratio in brackets before it.", "",
              "| table | row | method | metric | published | ours | difference | ratio | vs baseline: ours (paper) "
-             "| note |",
-             "|---|---|---|---|---:|---:|---:|---:|---:|---|"]
+             "| at V_t = 0 | note |",
+             "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
     names = {m: label for m, label, _ in METRICS} | {"p_value": "p"}
 
     def versus(r):
@@ -187,9 +223,13 @@ def to_markdown(frame: pd.DataFrame, labels: dict[str, str], source: str) -> str
         digits = 3 if r["metric"] == "p_value" else 2
         lines.append(f"| {r['table']} | {labels.get(r['row'], r['row'])} | {r['method']} | "
                      f"{names.get(r['metric'], r['metric'])} | {fmt(r['published'], digits)} | {fmt(r['ours'], digits)} | "
-                     f"{fmt(r['difference'], digits)} | {fmt(r['ratio'])} | {versus(r)} | {r['note']} |")
+                     f"{fmt(r['difference'], digits)} | {fmt(r['ratio'])} | {versus(r)} | "
+                     f"{fmt(r['paper_baseline_ours'], digits) or fmt(r['vs_paper_baseline_ours'])} | {r['note']} |")
     computed = frame.dropna(subset=["ours"])
-    lines += ["", f"{len(computed)} of {len(frame)} published cells computed in this run."]
+    lines += ["", f"{len(computed)} of {len(frame)} published cells computed in this run.", "",
+              "ACTIVA cells (MMD, WSD, ERG of every model row) at or below the published value, per table: "
+              + "; ".join(f"{r['table']} {r['at_or_below']} of {r['cells']}" for _, r in at_or_below(frame).iterrows())
+              + "."]
     v2 = computed[computed["table"] == "v2 Table 1"]
     if len(v2):
         wins = v2.pivot_table(index=["row", "metric"], columns="method", values="ours")

@@ -17,12 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from activa.eval.scoring import read_metrics
-from activa.report.tables import (CELL_STATS, cell_stats, close_pm, format_cell, interval_note, latex_escape,
-                                  write_formats)
+from activa.report.tables import (CELL_STATS, EFFECT_METRICS, EFFECT_NOTE, cell_stats, close_pm, format_cell,
+                                  interval_note, latex_escape, write_formats)
 
-METHODS = (("no_effect", "no effect"), ("baseline", "baseline"), ("activa", "ACTIVA"),
-           ("oracle_graph", "oracle graph"), ("dowhy_gcm", "DoWhy GCM"), ("truth_resample", "truth resample"))
-METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2))
+METHODS = (("no_effect", "no effect"), ("baseline", "baseline"), ("paper_baseline", "baseline at V_t = 0 (paper's)"),
+           ("activa", "ACTIVA"), ("oracle_graph", "oracle graph"), ("dowhy_gcm", "DoWhy GCM"),
+           ("truth_resample", "truth resample"), ("truth_pooled", "truth pooled"))
+DISTANCES = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2))
+METRICS = DISTANCES + EFFECT_METRICS
 SCOPES = ("all", "dowhy subset")
 
 
@@ -84,18 +86,18 @@ def _rows(table: pd.DataFrame, scope: str, bold, pm: str, dash: str, percent: st
     for _, family in table[table["scope"] == scope].groupby("key", sort=False):
         for i, (_, r) in enumerate(family.iterrows()):
             cells = [r["data"] if i == 0 else "", r["label"], f"{r['scms']:,}"]
-            cells += [format_cell(r[m], r[m + "_lo"], r[m + "_hi"], r[m + "_better"], digits, bold, pm, dash)
-                      for m, _, digits in METRICS]
-            out.append(cells + [f"{r['p_value']:.3f}"])
+            cell = [format_cell(r[m], r[m + "_lo"], r[m + "_hi"], r[m + "_better"], digits, bold, pm, dash)
+                    for m, _, digits in METRICS]
+            out.append(cells + cell[:len(DISTANCES)] + [f"{r['p_value']:.3f}"] + cell[len(DISTANCES):])
         activa = family[family["method"] == "activa"]
         if len(activa):
-            gaps = [activa[f"gap_closed_{m}"].iloc[0] for m, _, _ in METRICS]
-            out.append(["", "gap closed by ACTIVA", ""] + [dash if math.isnan(g) else f"{100 * g:.0f}{percent}"
-                                                           for g in gaps] + [""])
+            gaps = [dash if math.isnan(g) else f"{100 * g:.0f}{percent}"
+                    for g in (activa[f"gap_closed_{m}"].iloc[0] for m, _, _ in METRICS)]
+            out.append(["", "gap closed by ACTIVA", ""] + gaps[:len(DISTANCES)] + [""] + gaps[len(DISTANCES):])
     return out
 
 
-HEADER = ["Data", "Method", "SCMs", "MMD", "WSD", "ERG", "p"]
+HEADER = ["Data", "Method", "SCMs", "MMD", "WSD", "ERG", "p", "Desc.", "Non-desc."]
 
 
 def notes(intervals: dict) -> str:
@@ -111,9 +113,14 @@ def notes(intervals: dict) -> str:
             "can reach, not a target; on SERGIO the linear mechanism is misspecified (expression is a nonlinear, "
             "non-negative function of its regulators). DoWhy GCM: dowhy.gcm with the true graph and automatically "
             "assigned mechanisms, on a fixed random subset of the test SCMs (second table: every method on those "
-            "SCMs). Truth resample: a second independent draw of the ground truth, the score of a perfect method "
-            "with this many samples (the metrics' noise floor). Every method sets V_t to v exactly; the ground "
-            "truth adds the family's jitter.")
+            "SCMs). Baseline at V_t = 0 (paper's): the baseline conditioned on and set to V_t = 0 whatever the "
+            "query's value, the way the published baseline numbers were made (results/calibration/"
+            "published_baseline.md; on SERGIO, where v = 0, the baseline itself). Truth resample: a second "
+            "independent run of the ground truth with the same N. Truth pooled: N samples drawn from many "
+            "independent runs pooled, the score of a perfect prediction of the condition's distribution (the "
+            "floor; on the linear families distributed as truth resample, on SERGIO lower, since one run's cells "
+            "are snapshots of one trajectory). Every method sets V_t to v exactly; the ground truth adds the "
+            f"family's jitter. {EFFECT_NOTE}")
 
 
 def to_markdown(table: pd.DataFrame, intervals: dict) -> str:

@@ -21,11 +21,14 @@ import pandas as pd
 
 from activa.data.format import DataError, write_text
 from activa.data.scm import seed_sequence
-from activa.eval.intervals import better, bootstrap_interval, comparators, per_scm
+from activa.eval.intervals import EFFECTS, better, bootstrap_interval, comparators, per_scm, per_scm_effect
 from activa.eval.scoring import read_metrics
 
 METHODS = (("activa", "ACTIVA"), ("baseline", "Baseline"))
 METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 1), ("erg", "ERG", 1))
+# The causal effect (activa.eval.effects): mean |predicted mean - true mean| on the target's descendants and
+# non-descendants, a cell like a metric's (interval, paired test), after the paper's columns.
+EFFECT_METRICS = (("desc", "Desc.", 2), ("nondesc", "Non-desc.", 2))
 Methods = tuple[tuple[str, str], ...]  # (method key, column-group label)
 
 
@@ -62,12 +65,24 @@ def cell_stats(frames: dict[str, pd.DataFrame], metrics, intervals: dict, seed: 
     out = {m: {} for m in frames}
     against = comparators(list(frames))
     for metric in metrics:
-        scm_means = {m: per_scm(f, metric) for m, f in frames.items()}
+        if metric in EFFECTS:  # a mean over (regime, variable) triples: per SCM sum / count, SCMs without any left out
+            parts = {m: per_scm_effect(f, metric) for m, f in frames.items()}
+            scm_means = {m: (sums / counts)[counts > 0] for m, (sums, counts) in parts.items()}
+        else:
+            scm_means = {m: per_scm(f, metric) for m, f in frames.items()}
         tests = better(scm_means, against, intervals["alpha"])
         for method, frame in frames.items():
-            lo, hi = bootstrap_interval(scm_means[method].to_numpy(), intervals["replicates"], intervals["level"],
-                                        seed_sequence(seed, "bootstrap", key, method, metric))
-            out[method].update({metric: float(frame[metric].mean()), f"{metric}_lo": lo, f"{metric}_hi": hi,
+            stream = seed_sequence(seed, "bootstrap", key, method, metric)
+            if metric in EFFECTS:
+                sums, counts = parts[method]
+                value = float(sums.sum() / counts.sum()) if counts.sum() else math.nan
+                lo, hi = bootstrap_interval(sums.to_numpy(), intervals["replicates"], intervals["level"], stream,
+                                            counts=counts.to_numpy())
+            else:
+                value = float(frame[metric].mean())
+                lo, hi = bootstrap_interval(scm_means[method].to_numpy(), intervals["replicates"], intervals["level"],
+                                            stream)
+            out[method].update({metric: value, f"{metric}_lo": lo, f"{metric}_hi": hi,
                                 f"{metric}_p": tests[method][0], f"{metric}_better": tests[method][1]})
     return out
 
@@ -77,8 +92,9 @@ CELL_STATS = ("", "_lo", "_hi", "_p", "_better")
 
 def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], methods: Methods, intervals: dict,
             seed: int) -> pd.DataFrame:
-    """Per (row, method): columns data, <method>_<metric> (mean over pairs), _lo / _hi (bootstrap interval over
-    SCMs), _p (Wilcoxon p-value of beating the baseline, or for the baseline every other method), <method>_pairs.
+    """Per (row, method): columns data, <method>_<metric> (mean over pairs; the effects: over triples), _lo / _hi
+    (bootstrap interval over SCMs), _p (Wilcoxon p-value of beating the baseline, or for the baseline every other
+    method), <method>_pairs; metrics ``METRICS`` then ``EFFECT_METRICS``.
 
     rows: the config's ``table1.rows`` ({key, label}); metric_files: (method, family key) -> metrics file;
     intervals: the config's ``intervals``; seed: the config's seed (the bootstrap's streams).
@@ -88,9 +104,9 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], m
         record = {"key": row["key"], "data": row["label"]}
         frames = {m: read_metrics(metric_files[(m, row["key"])])[0] for m, _ in methods
                   if (m, row["key"]) in metric_files}
-        cells = cell_stats(frames, [m for m, _, _ in METRICS], intervals, seed, row["key"])
+        cells = cell_stats(frames, [m for m, _, _ in METRICS + EFFECT_METRICS], intervals, seed, row["key"])
         for method, _ in methods:
-            for metric, _, _ in METRICS:
+            for metric, _, _ in METRICS + EFFECT_METRICS:
                 for suffix in CELL_STATS:
                     record[f"{method}_{metric}{suffix}"] = cells.get(method, {}).get(metric + suffix, math.nan)
             record[f"{method}_pairs"] = len(frames[method]) if method in frames else 0
@@ -107,17 +123,30 @@ def format_cell(value: float, lo: float, hi: float, better: bool, digits: int, b
     return text if math.isnan(lo) else f"{text}{pm}{(hi - lo) / 2:.{digits + 1}f}"
 
 
+def _columns(methods: Methods) -> list[tuple[str, str, int]]:
+    """(column, header, digits) of Table 1's layout: the paper's (per method: MMD, WSD, ERG), then per effect
+    (descendants, non-descendants) one column per method."""
+    paper = [(f"{m}_{metric}", f"{name} {label}", digits) for m, name in methods for metric, label, digits in METRICS]
+    return paper + [(f"{m}_{metric}", f"{label} {name}", digits) for metric, label, digits in EFFECT_METRICS
+                    for m, name in methods]
+
+
 def _cells(table: pd.DataFrame, bold, pm: str, dash: str, methods: Methods) -> list[list[str]]:
     out = []
     for _, row in table.iterrows():
         cells = [row["data"]]
-        for method, _ in methods:
-            for metric, _, digits in METRICS:
-                c = f"{method}_{metric}"
-                cells.append(format_cell(row[c], row[c + "_lo"], row[c + "_hi"], row[c + "_better"], digits, bold,
-                                         pm, dash))
+        for c, _, digits in _columns(methods):
+            cells.append(format_cell(row[c], row[c + "_lo"], row[c + "_hi"], row[c + "_better"], digits, bold, pm,
+                                     dash))
         out.append(cells)
     return out
+
+
+EFFECT_NOTE = ("Desc. / Non-desc.: the causal effect, the mean |predicted mean - true mean| of the target's "
+               "descendants / non-descendants (the target itself excluded) over (test SCM, interventional regime, "
+               "variable) triples, true means in closed form on the linear families and pooled over independent "
+               "runs on SERGIO (results/effects/); interval and test as for the distances, the SCM's mean over its "
+               "triples being the unit.")
 
 
 BOLD_AGAINST_BASELINE = "a lower mean than the baseline's (the baseline's cell: than every other method's)"
@@ -134,12 +163,13 @@ def interval_note(intervals: dict, bold_rule: str = BOLD_AGAINST_BASELINE) -> st
 
 
 def to_markdown(table: pd.DataFrame, intervals: dict, methods: Methods = METHODS) -> str:
-    header = ["Data"] + [f"{name} {label}" for _, name in methods for _, label, _ in METRICS]
+    header = ["Data"] + [h for _, h, _ in _columns(methods)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
     lines += ["| " + " | ".join(cells) + " |"
               for cells in _cells(table, lambda t: f"**{t}**", " ± ", "–", methods)]
     rule = BOLD_AGAINST_BASELINE if "baseline" in dict(methods) else "a lower mean than every other column group's"
-    note = f"{interval_note(intervals, rule)} – = not computed yet (no metrics file for that model or dataset)."
+    note = (f"{interval_note(intervals, rule)} {EFFECT_NOTE} – = not computed yet (no metrics file for that model or "
+            "dataset).")
     return "\n".join(lines) + "\n\n" + note + "\n"
 
 
@@ -150,13 +180,17 @@ def latex_escape(text: str) -> str:
 
 
 def to_latex(table: pd.DataFrame, intervals: dict, methods: Methods = METHODS) -> str:
-    n = len(METRICS)
+    n, k = len(METRICS), len(methods)
+    groups = [name for _, name in methods] + ["Mean error, descendants", "Mean error, non-descendants"]
+    widths = [n] * k + [k] * len(EFFECT_METRICS)
+    starts = [2 + sum(widths[:i]) for i in range(len(widths))]
     lines = [
-        r"\begin{tabular}{l" + "r" * (n * len(methods)) + "}",
+        r"\begin{tabular}{l" + "r" * sum(widths) + "}",
         r"\toprule",
-        "Data & " + " & ".join(rf"\multicolumn{{{n}}}{{c}}{{{name}}}" for _, name in methods) + r" \\",
-        " ".join(rf"\cmidrule(lr){{{2 + i * n}-{1 + (i + 1) * n}}}" for i in range(len(methods))),
-        " & " + " & ".join(label for _ in methods for _, label, _ in METRICS) + r" \\",
+        "Data & " + " & ".join(rf"\multicolumn{{{w}}}{{c}}{{{g}}}" for g, w in zip(groups, widths)) + r" \\",
+        " ".join(rf"\cmidrule(lr){{{a}-{a + w - 1}}}" for a, w in zip(starts, widths)),
+        " & " + " & ".join([label for _ in methods for _, label, _ in METRICS]
+                           + [name for _ in EFFECT_METRICS for _, name in methods]) + r" \\",
         r"\midrule",
     ]
     for cells in _cells(table, lambda t: rf"\textbf{{{t}}}", r"\,{\scriptsize$\pm$", "--", methods):
@@ -185,7 +219,7 @@ def write_table(table: pd.DataFrame, prefix: str | Path, intervals: dict, method
 
 # Tables in ACTIVA v1's layout: one row per (dataset, method), columns MMD, WSD, ERG and the mean p-value
 # of the energy permutation test. Lowest MMD/WSD/ERG within a dataset in bold; p is not a score, never bold.
-V1_METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2), ("p_value", "p", 3))
+V1_METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2), ("p_value", "p", 3), *EFFECT_METRICS)
 
 
 def collect_v1(spec: dict, metric_files: dict[tuple[str, str], str | Path], intervals: dict, seed: int,
@@ -236,7 +270,7 @@ def v1_to_markdown(table: pd.DataFrame, spec: dict, intervals: dict) -> str:
              "|" + "|".join(["---", "---"] + ["---:"] * len(V1_METRICS)) + "|"]
     lines += ["| " + " | ".join(c) + " |" for c in _v1_cells(table, lambda t: f"**{t}**", " ± ", "–")]
     lines += ["", f"{spec['note']} {interval_note(intervals)} p is the mean p-value of the energy permutation "
-              "test (not a score, never bold). – = not computed yet.", ""]
+              f"test (not a score, never bold). {EFFECT_NOTE} – = not computed yet.", ""]
     return "\n".join(lines)
 
 

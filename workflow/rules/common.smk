@@ -29,7 +29,7 @@ NETWORK_FILES = [
 TABLE1 = multiext("results/tables/table1", ".csv", ".md", ".tex")
 TABLE1_REFERENCES = multiext("results/tables/table1_references", ".csv", ".md", ".tex")
 # Reference methods around ACTIVA (workflow/rules/references.smk), predicted for every Table 1 family.
-REFERENCE_METHODS = ["no_effect", "oracle_graph", "dowhy_gcm", "truth_resample"]
+REFERENCE_METHODS = ["paper_baseline", "no_effect", "oracle_graph", "dowhy_gcm", "truth_resample", "truth_pooled"]
 # dowhy_gcm's worker processes: one per 100 SCMs of its subset, at most 4 (starting a worker costs seconds)
 DOWHY_THREADS = min(4, 1 + config["references"]["dowhy_gcm"]["scms"] // 100)
 LATENTS_TABLE = multiext("results/tables/latents", ".csv", ".md", ".tex")

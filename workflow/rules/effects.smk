@@ -3,6 +3,7 @@ rule effects:
     input:
         scms="results/data/{family}/test.scms.parquet",
         truth="results/data/{family}/test.samples.parquet",
+        means="results/data/{family}/test.means.parquet",
         pred=expand(
             "results/predictions/{method}/{{family}}.parquet",
             method=["baseline", "activa", *REFERENCE_METHODS],
@@ -30,4 +31,4 @@ rule effects:
         "../../envs/activa.yaml"
     shell:
         "python -m activa effects {params.config_args} --family {wildcards.family} --scms {input.scms} "
-        "--truth {input.truth} --pred {input.pred} --out-prefix results/effects/{wildcards.family} 2> {log}"
+        "--truth {input.truth} --means {input.means} --pred {input.pred} --out-prefix results/effects/{wildcards.family} 2> {log}"

@@ -1,8 +1,9 @@
 rule metrics:
-    """MMD, WSD, ERG and the energy permutation test per (test SCM, interventional regime) pair."""
+    """MMD, WSD, ERG, the energy test and the effect errors per (test SCM, interventional regime) pair."""
     input:
         truth="results/data/{family}/test.samples.parquet",
         pred="results/predictions/{method}/{family}.parquet",
+        means="results/data/{family}/test.means.parquet",
     output:
         "results/metrics/{method}/{family}.parquet",
     params:
@@ -20,4 +21,5 @@ rule metrics:
         "../../envs/activa.yaml"
     shell:
         "python -m activa metrics {params.config_args} --family {wildcards.family} "
-        "--method {wildcards.method} --truth {input.truth} --pred {input.pred} --out {output} 2> {log}"
+        "--method {wildcards.method} --truth {input.truth} --pred {input.pred} --means {input.means} --out {output} "
+        "2> {log}"

@@ -2,6 +2,36 @@
 # metrics rule like any method.
 
 
+rule paper_baseline:
+    """The baseline as the published baseline numbers were made (references.paper_baseline, e.g. at V_t = 0)."""
+    input:
+        "results/data/{family}/test.samples.parquet",
+    output:
+        "results/predictions/paper_baseline/{family}.parquet",
+    params:
+        config_args=CONFIG_ARGS,
+        reads=lambda wildcards: config_subset(
+            "seed",
+            "baseline.ridge",
+            f"families.{wildcards.family}",
+            "references.paper_baseline",
+            f"calibration.baseline_hypotheses.hypotheses.{config['references']['paper_baseline']}",
+        ),
+    log:
+        "results/logs/paper_baseline/{family}.log",
+    benchmark:
+        "results/benchmarks/paper_baseline/{family}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: mem_mb(wildcards.family, "test", 24),
+        runtime=10,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa paper-baseline {params.config_args} --family {wildcards.family} --data {input} "
+        "--out {output} 2> {log}"
+
+
 rule no_effect:
     """The observational samples with V_t set to v: an intervention that changes nothing downstream."""
     input:
@@ -74,6 +104,36 @@ rule truth_resample:
     shell:
         "python -m activa truth-resample {params.config_args} --family {wildcards.family} --data {input.data} "
         "--scms {input.scms} --out {output} 2> {log}"
+
+
+rule truth_pooled:
+    """Many independent runs of the ground truth pooled (the floor), the split's true means, its effective N."""
+    input:
+        data="results/data/{family}/test.samples.parquet",
+        scms="results/data/{family}/test.scms.parquet",
+    output:
+        pred="results/predictions/truth_pooled/{family}.parquet",
+        means="results/data/{family}/test.means.parquet",
+        floor="results/data/{family}/test.effective_samples.csv",
+    params:
+        config_args=CONFIG_ARGS,
+        reads=lambda wildcards: config_subset(
+            "seed", f"families.{wildcards.family}", "references.truth_pooled"
+        ),
+    log:
+        "results/logs/truth_pooled/{family}.log",
+    benchmark:
+        "results/benchmarks/truth_pooled/{family}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: 1000 + mem_mb(wildcards.family, "test", 64),
+        runtime=lambda wildcards: 10 + config["references"]["truth_pooled"]["runs"],
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa truth-pooled {params.config_args} --family {wildcards.family} --data {input.data} "
+        "--scms {input.scms} --out {output.pred} --out-means {output.means} --out-floor {output.floor} "
+        "--no-progress 2> {log}"
 
 
 rule dowhy_gcm:

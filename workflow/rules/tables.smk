@@ -33,7 +33,7 @@ rule table1:
 
 
 rule table1_references:
-    """Table 1 with the reference methods (no effect, oracle graph, DoWhy GCM, truth resample) and ACTIVA's gap closed."""
+    """Table 1 with the reference methods (paper-style baseline, no effect, oracle graph, DoWhy GCM, truth resample and pooled)."""
     input:
         expand(
             "results/metrics/{method}/{family}.parquet",
@@ -106,6 +106,7 @@ rule paper_comparison:
         paper_values="config/paper_values.yaml",
         models=expand("results/models/{variant}/model.msgpack", variant=sorted(set(ACTIVA_MODEL_OF.values()))),
         published_baseline="results/calibration/published_baseline.csv",
+        references="results/tables/table1_references.csv",
     output:
         report(
             "results/tables/paper_comparison.md",
@@ -130,7 +131,7 @@ rule paper_comparison:
     shell:
         "python -m activa compare {params.config_args} --table1 {input.table1} "
         "--paper-values {input.paper_values} --v1-tables {input.v1_tables} --models {input.models} "
-        "--published-baseline {input.published_baseline} --out-prefix results/tables/paper_comparison 2> {log}"
+        "--published-baseline {input.published_baseline} --references {input.references} --out-prefix results/tables/paper_comparison 2> {log}"
 
 
 rule v1_table:

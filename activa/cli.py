@@ -141,6 +141,8 @@ STAGES = {
                                         "reference methods; latents: one column group per activa.inference.methods "
                                         "entry; or a table of the config's v1_tables"),
          arg("--metrics", nargs="*", default=[], type=Path, help="metrics files"),
+         arg("--floors", nargs="*", default=[], type=Path,
+             help="table1_references: results/data/<family>/test.effective_samples.csv (stage truth-pooled)"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/table1")]),
     "train": Stage(
         stages.run_train, "Train (or resume) one ACTIVA variant.", _train_reads,

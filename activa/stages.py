@@ -185,12 +185,13 @@ def run_metrics(config: dict, family: str, method: str, truth: Path, pred: Path,
                                        "seed": seed, "truth": str(truth), "predictions": str(pred), **subset})
 
 
-def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path) -> None:
+def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path, floors: list[Path] | None = None) -> None:
     """``table``: table ``name`` (CSV, Markdown, LaTeX) from metrics files; empty cells stay empty.
 
     ``table1`` (v2 Table 1) and ``latents`` have one row per dataset and a column group per method;
     ``table1_references`` and the tables of the config's ``v1_tables`` (v1 layout) one row per (dataset, method).
     Every cell carries its bootstrap interval; bold marks a significant paired test (config ``intervals``).
+    ``floors``: the truth-pooled stage's effective-sample-size CSVs, shown under ``table1_references``.
     """
     from activa.report import tables
 
@@ -199,8 +200,12 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path) ->
         from activa.report import references_table
 
         files = tables.metric_files(metrics, set(dict(references_table.METHODS)), name)
+        frames = [read_csv(path, "effective-samples CSV") for path in floors or []]
+        for path, frame in zip(floors or [], frames):
+            if "interventional_n_eff_median" not in frame.columns:
+                raise DataError(f"{path}: missing column 'interventional_n_eff_median' (written by truth-pooled)")
         references_table.write(references_table.collect(config["table1"]["rows"], files, intervals, seed),
-                               out_prefix, intervals)
+                               out_prefix, intervals, pd.concat(frames, ignore_index=True) if frames else None)
         return
     if name in ("table1", "latents"):
         methods = tables.methods_of(name, config)

@@ -164,8 +164,15 @@ def test_references_table_gap_closed_and_the_dowhy_subset(tmp_path):
     subset = table[table.scope == "dowhy subset"]
     assert set(subset.key) == {"gauss2"} and (subset.scms == 6).all() and len(subset) == 8
     assert list(full.loc["gauss2"].index) == [m for m, _ in rt.METHODS]
-    md = rt.to_markdown(table, INTERVALS)
+    floors = pd.DataFrame([{"family": "gauss2", "n_samples": 40, "runs": 20, "interventional_triples": 10,
+                            "interventional_inflation": 1.02, "interventional_n_eff_q1": 30.0,
+                            "interventional_n_eff_median": 41.0, "interventional_n_eff_q3": 55.0,
+                            "observational_triples": 10, "observational_inflation": 0.98,
+                            "observational_n_eff_q1": 30.0, "observational_n_eff_median": 40.5,
+                            "observational_n_eff_q3": 55.0}])
+    md = rt.to_markdown(table, INTERVALS, floors)
     assert "|  | gap closed by ACTIVA |  | 75% | 75% | 75% |  |" in md and "**Every method on DoWhy GCM's subset" in md
+    assert "| Gauss 2 | 40 | 20 | 41.0 (30.0-55.0) | 1.02 | 40.5 | 0.98 |" in md
     tex = rt.to_latex(table, INTERVALS)
     assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 2 and tex.count("{") == tex.count("}")
     assert r"75\%" in tex

@@ -1,7 +1,7 @@
 """Scoring predictions against ground truth, one row per (SCM, interventional regime) pair.
 
 The metric conventions come from the config's ``metrics`` section (pinned by the calibration report,
-see README "Metric conventions"). ``wsd.power`` reports W_p^p instead of W_p; ``wsd.mass: counts`` lets
+see docs/evaluation.md, "Metric conventions"). ``wsd.power`` reports W_p^p instead of W_p; ``wsd.mass: counts`` lets
 every sample weigh 1 instead of 1/N, which multiplies the transport cost by N (the number of
 ground-truth samples).
 

@@ -123,7 +123,27 @@ def notes(intervals: dict) -> str:
             f"family's jitter. {EFFECT_NOTE}")
 
 
-def to_markdown(table: pd.DataFrame, intervals: dict) -> str:
+def floor_markdown(floors: pd.DataFrame, labels: dict[str, str]) -> list[str]:
+    """The table of how independent a regime's N samples are (``references.effective_samples``, one row per family
+    of the truth_pooled stage's CSVs)."""
+    if floors is None or not len(floors):
+        return []
+    lines = ["**How many independent samples a regime's N are worth**", "",
+             "| Data | N | runs | N_eff, interventional: median (quartiles) | inflation | N_eff, observational: median "
+             "| inflation |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for _, r in floors.iterrows():
+        lines.append(f"| {labels.get(r['family'], r['family'])} | {r['n_samples']} | {r['runs']} | "
+                     f"{r['interventional_n_eff_median']:.1f} ({r['interventional_n_eff_q1']:.1f}-"
+                     f"{r['interventional_n_eff_q3']:.1f}) | {r['interventional_inflation']:.2f} | "
+                     f"{r['observational_n_eff_median']:.1f} | {r['observational_inflation']:.2f} |")
+    return lines + ["", "From the truth_pooled runs: per (test SCM, regime, variable), sigma^2 the variance of the "
+                    "pooled cells, var_m the variance of a run's mean over the independent runs; N_eff = sigma^2 / "
+                    "var_m (median over the non-targets), inflation = sum var_m / sum (sigma^2 / N): 1 for "
+                    "independent samples, about N / N_eff when a run's samples are correlated (SERGIO: snapshots "
+                    "of one trajectory).", ""]
+
+
+def to_markdown(table: pd.DataFrame, intervals: dict, floors: pd.DataFrame | None = None) -> str:
     lines = []
     for scope, title in (("all", "All test SCMs (DoWhy GCM: its subset)"),
                          ("dowhy subset", "Every method on DoWhy GCM's subset of test SCMs")):
@@ -133,7 +153,8 @@ def to_markdown(table: pd.DataFrame, intervals: dict) -> str:
         lines += ["| " + " | ".join(c) + " |"
                   for c in _rows(table, scope, lambda t: f"**{t}**", " ± ", "–", "%")]
         lines.append("")
-    return "\n".join(lines + [notes(intervals), ""])
+    labels = dict(zip(table["key"], table["data"])) if len(table) else {}
+    return "\n".join(lines + floor_markdown(floors, labels) + [notes(intervals), ""])
 
 
 def to_latex(table: pd.DataFrame, intervals: dict) -> str:
@@ -149,6 +170,6 @@ def to_latex(table: pd.DataFrame, intervals: dict) -> str:
     return "\n".join(lines)
 
 
-def write(table: pd.DataFrame, prefix: str | Path, intervals: dict) -> list[Path]:
-    """``<prefix>.csv``, ``.md`` and ``.tex``."""
-    return write_formats(table, prefix, to_markdown(table, intervals), to_latex(table, intervals))
+def write(table: pd.DataFrame, prefix: str | Path, intervals: dict, floors: pd.DataFrame | None = None) -> list[Path]:
+    """``<prefix>.csv``, ``.md`` and ``.tex`` (floors: the effective-sample-size rows, Markdown only)."""
+    return write_formats(table, prefix, to_markdown(table, intervals, floors), to_latex(table, intervals))

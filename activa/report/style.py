@@ -21,10 +21,11 @@ OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow"
 METHOD_COLOURS = {"truth samples": "#000000", "ground truth": "#000000", "baseline": OKABE_ITO["vermillion"],
                   "activa": OKABE_ITO["blue"], "activa_1latent": OKABE_ITO["sky"], "no_effect": OKABE_ITO["yellow"],
                   "oracle_graph": OKABE_ITO["green"], "dowhy_gcm": OKABE_ITO["purple"],
-                  "truth_resample": "#000000"}
+                  "truth_resample": "#000000", "paper_baseline": OKABE_ITO["orange"], "truth_pooled": "0.45"}
 METHOD_LABELS = {"baseline": "Conditional baseline", "activa": "ACTIVA", "activa_1latent": "ACTIVA (1 latent)",
                  "truth": "Ground truth", "no_effect": "No effect", "oracle_graph": "Oracle graph",
-                 "dowhy_gcm": "DoWhy GCM (subset)", "truth_resample": "Truth resample"}
+                 "dowhy_gcm": "DoWhy GCM (subset)", "truth_resample": "Truth resample",
+                 "paper_baseline": "Baseline at V_t = 0 (paper's)", "truth_pooled": "Truth pooled"}
 
 # The papers' scatter figures (v2 Figure 2, v1 Figures 3-5): here the colours are the point.
 REGIME_COLOURS = {"observational": "#40E0D0", "do(X=5)": "#1f4e9c", "do(Y=5)": "#8B4513"}

@@ -35,14 +35,20 @@ rule table1:
 rule table1_references:
     """Table 1 with the reference methods (paper-style baseline, no effect, oracle graph, DoWhy GCM, truth resample and pooled)."""
     input:
-        expand(
-            "results/metrics/{method}/{family}.parquet",
-            method=["baseline", *REFERENCE_METHODS],
+        metrics=[
+            *expand(
+                "results/metrics/{method}/{family}.parquet",
+                method=["baseline", *REFERENCE_METHODS],
+                family=[f for f in TABLE1_FAMILIES if f in FAMILIES],
+            ),
+            *expand(
+                "results/metrics/activa/{family}.parquet",
+                family=[f for f in TABLE1_FAMILIES if f in ACTIVA_FAMILIES],
+            ),
+        ],
+        floors=expand(
+            "results/data/{family}/test.effective_samples.csv",
             family=[f for f in TABLE1_FAMILIES if f in FAMILIES],
-        ),
-        expand(
-            "results/metrics/activa/{family}.parquet",
-            family=[f for f in TABLE1_FAMILIES if f in ACTIVA_FAMILIES],
         ),
     output:
         report(
@@ -63,8 +69,8 @@ rule table1_references:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa table {params.config_args} --name table1_references --metrics {input} "
-        "--out-prefix results/tables/table1_references 2> {log}"
+        "python -m activa table {params.config_args} --name table1_references --metrics {input.metrics} "
+        "--floors {input.floors} --out-prefix results/tables/table1_references 2> {log}"
 
 
 rule latents_table:

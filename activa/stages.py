@@ -12,7 +12,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -146,8 +145,7 @@ def run_truth_pooled(config: dict, family: str, data: Path, scms: Path, out: Pat
         means, source = effects.closed_form(table, truth), "closed form"
     else:
         means, source = effects.pooled(table, truth, pooled.means), f"pooled mean of {runs} independent runs"
-    pred = dataclasses.replace(effects.interventional(truth), samples=pooled.samples.astype(np.float32))
-    _write_reference(config, family, "truth_pooled", truth, pred, out, runs=runs)
+    _write_reference(config, family, "truth_pooled", truth, pooled.pred, out, runs=runs)
     write_means(out_means, means, {**family_meta(config, family, split), "source": source, "runs": runs})
     write_csv(out_floor, pd.DataFrame([{"family": family, **effective_samples(pooled, truth)}]))
 

@@ -37,7 +37,7 @@ from activa import config as cfg
 from activa.data.format import SCMTable
 from activa.data.scm import seed_sequence
 from activa.data.simulate import simulate_split
-from activa.eval.effects import per_scm_errors
+from activa.eval.effects import closed_form, per_scm_errors
 from activa.eval.intervals import bootstrap_interval
 from activa.model import architectures, checkpoint
 from activa.model.inference import predict_split
@@ -73,16 +73,13 @@ def score(params, model, test, scms, beta, seed) -> dict:
     n_int = TrainData.from_samples(test).int_regimes.shape[0]
     pred = predict_split(params, model, test, n_latents=50, seed=seed, batch_size=256)
     return {"nll": nll_items.reshape(-1, n_int).mean(axis=1), "nll_items": nll_items, "nll_dropout": trained_fit,
-            **per_scm_errors(scms, test, pred)}
+            **per_scm_errors(closed_form(scms, test), pred)}
 
 
 def ratio_interval(sums, counts, seed) -> tuple[float, float, float]:
     """Pooled mean sum/count and its bootstrap interval, resampling SCMs."""
-    rng = np.random.Generator(np.random.PCG64(seed))
-    idx = rng.integers(len(sums), size=(REPLICATES, len(sums)))
-    boot = sums[idx].sum(axis=1) / np.maximum(counts[idx].sum(axis=1), 1)
-    lo, hi = np.quantile(boot, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
-    return float(sums.sum() / max(counts.sum(), 1)), float(lo), float(hi)
+    lo, hi = bootstrap_interval(sums, REPLICATES, LEVEL, seed, counts=counts)
+    return float(sums.sum() / max(counts.sum(), 1)), lo, hi
 
 
 def main() -> None:

@@ -16,11 +16,9 @@ Prints a Markdown report (docs/sergio.md; benchmarks/results/cpu_sergio_floor_20
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from activa import config as cfg
@@ -48,7 +46,7 @@ def score_family(config: dict, family: str, cell_types: int, n_scm: int, runs: i
                                                                           "test"))
     preds = {"baseline": baseline.predict_samples(config, truth, family, "test"),
              "no_effect": references.no_effect(truth), "truth_resample": resample,
-             "truth_pooled": dataclasses.replace(resample, samples=pooled.samples.astype(np.float32))}
+             "truth_pooled": pooled.pred}
     out = {"mean_expression": float(truth.samples.mean()), **references.effective_samples(pooled, truth)}
     for method, pred in preds.items():
         frame = scoring.score(truth, pred, config["metrics"], 0, means, progress=False)

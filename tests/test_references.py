@@ -97,10 +97,8 @@ def test_truth_pooled_on_a_linear_family_is_distributed_as_truth_resample():
     config, scms, truth = simulate_test_split("gauss2", 300, 40)
     spec = config["families"]["gauss2"]
     pooled = references.truth_pooled(truth, scms, spec, 6, seed_sequence(1, "pooled"), progress=False)
-    pred = dataclasses.replace(references.truth_resample(truth, scms, spec, seed_sequence(1, "resample")),
-                               samples=pooled.samples.astype(np.float32))
     resample = references.truth_resample(truth, scms, spec, seed_sequence(2, "resample"))
-    diff = _mmd(truth, pred, config) - _mmd(truth, resample, config)
+    diff = _mmd(truth, pooled.pred, config) - _mmd(truth, resample, config)
     assert abs(diff.mean()) < 3 * diff.std(ddof=1) / np.sqrt(len(diff))  # same score within noise
     # i.i.d. samples: the run means spread as sigma^2 / N, and pool to the closed-form means
     floor = references.effective_samples(pooled, truth)
@@ -138,8 +136,7 @@ def test_truth_pooled_on_sergio_is_a_lower_floor_than_a_second_run(tmp_path):
                                   "kernel_scale": "2sigma2"}}}
     pooled = references.truth_pooled(truth, scms, spec, 10, seed_sequence(1, "pooled"), progress=False)
     resample = references.truth_resample(truth, scms, spec, seed_sequence(1, "resample"))
-    pred = dataclasses.replace(resample, samples=pooled.samples.astype(np.float32))
-    lower, second = _mmd(truth, pred, config), _mmd(truth, resample, config)
+    lower, second = _mmd(truth, pooled.pred, config), _mmd(truth, resample, config)
     p, shift = intervals.wilcoxon_less(pd.Series(lower), pd.Series(second))
     assert p < 1e-3 and shift < 0
     # a run's cells are snapshots of one trajectory: its mean varies across runs far more than sigma^2 / N

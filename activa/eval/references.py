@@ -154,12 +154,12 @@ def truth_resample(truth: Samples, scms: SCMTable, spec: dict, seed: np.random.S
 class PooledTruth:
     """``runs`` independent runs of every regime of a test split, summarised.
 
-    samples [S, R_int, N, d]: the ``truth_pooled`` prediction, N cells per interventional regime drawn without
-    replacement from the runs x N pooled cells; run_means [runs, S, R, d] and run_vars [runs, S, R, d]: each
+    pred: the ``truth_pooled`` prediction (samples [S, R_int, N, d]), N cells per interventional regime drawn
+    without replacement from the runs x N pooled cells; run_means [runs, S, R, d] and run_vars [runs, S, R, d]: each
     run's sample mean and variance (ddof 1) per regime (all regimes, ``truth``'s order).
     """
 
-    samples: np.ndarray
+    pred: Samples
     run_means: np.ndarray
     run_vars: np.ndarray
 
@@ -193,7 +193,7 @@ def truth_pooled(truth: Samples, scms: SCMTable, spec: dict, runs: int, seed: np
         mine = pick // N == k  # [S, R_int, N]: the cells this run contributes
         cells = np.take_along_axis(run[:, inter], (pick % N)[..., None], axis=2)
         samples[mine] = cells[mine]
-    return PooledTruth(_predictions(truth, samples).samples, np.stack(means), np.stack(variances))
+    return PooledTruth(_predictions(truth, samples), np.stack(means), np.stack(variances))
 
 
 def effective_samples(pooled: PooledTruth, truth: Samples) -> dict[str, float]:

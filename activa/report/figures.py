@@ -172,9 +172,9 @@ def mean_calibration(scms: SCMTable, truth: Samples, preds: dict[str, Samples], 
     for name, pred in preds.items():
         _check_pred(truth, pred, name)
     inter = truth.interventional
-    mu = effects.true_means(scms, truth)[:, inter]
+    true = effects.closed_form(scms, truth)
+    mu, is_desc = true.mean[:, inter], true.descendant[:, inter]
     target = truth.target[inter]
-    is_desc = effects.descendants(scms.adjacency)[truth.scm][:, target, :]
     non_target = np.broadcast_to(np.arange(mu.shape[-1])[None, None, :] != target[None, :, None], mu.shape)
     columns = {"truth": truth.samples[:, inter].mean(axis=2, dtype=np.float64)}
     columns.update({m: effects.aligned_means(truth, p, m) for m, p in preds.items()})

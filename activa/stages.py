@@ -493,7 +493,7 @@ def run_predict(config: dict, method: str, model: Path, family: str, data: Path,
     name: its own predictions); ``n_latents`` latents per query, by default the model config's.
     """
     from activa.model.api import TrainedModel
-    from activa.model.inference import predict_seed, predict_split
+    from activa.model.inference import InputError, predict_seed, predict_split
 
     trained = TrainedModel.load(model)
     truth = read_samples(data)
@@ -501,9 +501,13 @@ def run_predict(config: dict, method: str, model: Path, family: str, data: Path,
         raise cfg.ConfigError(f"{data}: intervention values {truth.meta['intervention_values']} differ from the "
                               f"model's {list(trained.intervention_values)}")
     n_latents = trained.config.n_latents if n_latents is None else n_latents
-    pred = predict_split(trained.params, trained.module, truth, n_latents=n_latents,
-                         seed=predict_seed(config["seed"], method, family),
-                         batch_size=config["activa"]["inference"]["batch_size"], progress=progress)
+    try:
+        pred = predict_split(trained.params, trained.module, truth, n_latents=n_latents,
+                             seed=predict_seed(config["seed"], method, family),
+                             batch_size=config["activa"]["inference"]["batch_size"], progress=progress,
+                             source=str(data))
+    except InputError as exc:
+        raise DataError(str(exc)) from None
     write_samples(out, pred, {**family_meta(config, family, truth.meta.get("split", "test")), "kind": "predictions",
                               "method": method, "n_latents": n_latents, "model": str(model),
                               "variant": trained.meta.get("variant")})

@@ -147,15 +147,44 @@ def test_training_gradient_calls_no_lapack_kernel(setup):
     assert "lapack" not in hlo and "cholesky" not in hlo and "triangular" not in hlo
 
 
-def test_mixture_sampler_has_the_mixture_moments():
-    weights = jnp.array([0.25, 0.75])
-    means = jnp.array([[0.0, 5.0], [2.0, -1.0]])
-    covs = jnp.array([[[1.0, 0.5], [0.5, 1.0]], [[0.2, 0.0], [0.0, 2.0]]])
-    x = np.asarray(mixture.sample_mixture(jax.random.key(3), weights, means, covs, 200_000))
-    mean = (weights[:, None] * means).sum(0)
-    second = sum(w * (c + np.outer(m, m)) for w, m, c in zip(weights, means, covs))
-    assert np.allclose(x.mean(0), mean, atol=0.02)
-    assert np.allclose(np.cov(x.T), second - np.outer(mean, mean), atol=0.05)
+def test_low_rank_sampler_has_the_gaussian_moments():
+    """mean + u xi + sqrt(eps) zeta is a draw of N(mean, u u^T + eps I), per batch item."""
+    means = jnp.array([[0.0, 5.0, -1.0], [2.0, -1.0, 0.5]])
+    u = jnp.asarray(np.random.default_rng(2).standard_normal((2, 3, 4)), jnp.float32)
+    n, eps = 200_000, 0.3
+    x = np.asarray(mixture.sample_low_rank_gaussian(jax.random.key(3), jnp.broadcast_to(means, (n, 2, 3)),
+                                                    jnp.broadcast_to(u, (n, 2, 3, 4)), eps))
+    for i in range(2):
+        cov = np.asarray(u[i] @ u[i].T) + eps * np.eye(3)
+        se = np.sqrt(np.diag(cov) / n)
+        assert np.all(np.abs(x[:, i].mean(0) - means[i]) < 5 * se)
+        cov_se = np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov**2) / n)
+        assert np.all(np.abs(np.cov(x[:, i].T) - cov) < 5 * cov_se)
+
+
+@pytest.mark.parametrize("n_samples", [30, 60])  # fewer than the 40 latents: only the picked ones are decoded
+def test_predicted_samples_have_the_moments_of_the_decoded_mixture(setup, n_samples):
+    """Given a query's 40 latents, its predicted samples are draws of the uniform mixture of their 40 decoded
+    (c = 2) mixtures, whether only the picked latents are decoded (30 samples) or all of them (60)."""
+    from activa.model.inference import sample_decoded
+
+    model, params, *_ = setup
+    z = jax.random.normal(jax.random.key(5), (1, 40, D, CFG.latent))
+    target, vi = jnp.array([2]), jnp.array([1])
+    _, (w, m, c) = sample_decoded(params, model, z, target, vi, jax.random.key(0), 5, mixture=True)
+    w, m, c = np.asarray(w[0], np.float64), np.asarray(m[0], np.float64), np.asarray(c[0], np.float64)
+    assert w.shape == (80,) and np.isclose(w.sum(), 1, atol=1e-5)
+    mean = w @ m
+    cov = np.einsum("c,cij->ij", w, c + np.einsum("ci,cj->cij", m, m)) - np.outer(mean, mean)
+    copies = 20_000 // n_samples  # the same latents in every query: independent draws of one mixture
+    x, none = sample_decoded(params, model, jnp.repeat(z, copies, axis=0), jnp.repeat(target, copies),
+                             jnp.repeat(vi, copies), jax.random.key(1), n_samples)
+    x = np.asarray(x, np.float64).reshape(-1, D)
+    assert none is None
+    n = len(x)
+    assert np.all(np.abs(x.mean(0) - mean) < 5 * np.sqrt(np.diag(cov) / n))
+    cov_se = np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov**2) / n)
+    assert np.all(np.abs(np.cov(x.T) - cov) < 6 * cov_se)
 
 
 @pytest.fixture(scope="module")
@@ -259,8 +288,15 @@ def test_api_errors(trained):
         trained.predict(np.zeros(10), 0, 0)
     bad = obs.copy()
     bad[4, 2] = np.nan
-    with pytest.raises(ValueError, match=r"observational: NaN or inf at sample 4, variable 2"):
+    with pytest.raises(ValueError, match=r"^observational: nan at sample 4, variable 2: expected finite values of "
+                                         r"magnitude at most 1e\+18 \(the model computes in float32; larger inputs "
+                                         r"overflow\)$"):
         trained.predict(bad, 0, 0)
+    bad[4, 2], bad[6, 1] = 1e18, -1e30  # 1e18 is still computed with
+    with pytest.raises(ValueError, match=r"^observational: -1e\+30 at sample 6, variable 1: expected finite"):
+        trained.predict(bad, 0, 0)
+    with pytest.raises(ValueError, match=r"^observational: inf at sample 0, variable 0: expected finite"):
+        trained.predict(np.full((10, 3), np.inf), 0, 0)
     with pytest.raises(ValueError, match=r"target: expected a variable index in 0\.\.2, got 3"):
         trained.predict(obs, 3, 0)
     with pytest.raises(ValueError, match=r"value_index: expected an index in 0\.\.1 into the model's intervention "

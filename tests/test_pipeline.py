@@ -1,5 +1,6 @@
 """The stages end to end through the CLI (no Snakemake), on the smoke config, and their error reporting."""
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -160,6 +161,23 @@ def test_predict_without_n_latents_uses_the_model_config(trained, tmp_path):
     assert r.returncode == 0, r.stderr
     assert format.read_samples(tmp_path / "p.parquet").meta["n_latents"] == 50
     assert format.read_samples(tmp_path / "p.parquet").samples.shape == (16, 2, 40, 2)
+
+
+def test_predict_refuses_samples_that_overflow_float32(trained, tmp_path):
+    """Finite samples the model cannot compute with (float32 overflows) are an error naming the file and the
+    entry, and nothing is written."""
+    root, out, cfg = trained
+    truth = format.read_samples(out / "gauss2.samples.parquet")
+    samples = truth.samples.copy()
+    samples[3, 0, 5, 1] = 1e30
+    format.write_samples(tmp_path / "big.parquet", dataclasses.replace(truth, samples=samples), truth.meta)
+    r = activa(root, "predict", *cfg, "--method", "activa", "--model", out / "model.msgpack", "--family", "gauss2",
+               "--data", tmp_path / "big.parquet", "--n-latents", "3", "--out", tmp_path / "p.parquet", "--no-progress")
+    assert r.returncode == 2
+    assert (f"{tmp_path / 'big.parquet'}: observational samples: 1e+30 at SCM 3, sample 5, variable 1: expected "
+            "finite values of magnitude at most 1e+18") in r.stderr
+    assert not (tmp_path / "p.parquet").exists()
+
 
 def test_tables_put_each_method_in_its_column_group(trained, tmp_path):
     root, out, cfg = trained

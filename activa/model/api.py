@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from activa.model import architectures, checkpoint, shipped
-from activa.model.inference import predict_batch
+from activa.model.inference import check_inputs, check_outputs, predict_batch
 
 
 class Prediction(NamedTuple):
@@ -77,9 +77,7 @@ class TrainedModel:
         if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1:
             raise ValueError(f"observational: expected shape [N, d] with N >= 2 samples and d >= 1 variables, "
                              f"got shape {x.shape}")
-        bad = np.argwhere(~np.isfinite(x))
-        if len(bad):
-            raise ValueError(f"observational: NaN or inf at sample {bad[0][0]}, variable {bad[0][1]}")
+        check_inputs(x, "observational", ("sample", "variable"))
         N, d = x.shape
         if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 0 <= target < d:
             raise ValueError(f"target: expected a variable index in 0..{d - 1}, got {target!r}")
@@ -94,5 +92,6 @@ class TrainedModel:
             raise ValueError(f"n_latents: expected an integer >= 1, got {n_latents!r}")
         samples, (w, m, c) = predict_batch(
             self.params, self.module, jnp.asarray(x[None], jnp.float32), jnp.asarray([target]),
-            jnp.asarray([value_index]), jax.random.key(seed), n_latents, n_samples or N)
+            jnp.asarray([value_index]), jax.random.key(seed), n_latents, n_samples or N, mixture=True)
+        check_outputs(np.asarray(samples))
         return Prediction(np.asarray(samples[0]), np.asarray(w[0]), np.asarray(m[0]), np.asarray(c[0]))

@@ -93,10 +93,13 @@ def sample_isotropic_mixture(key: jax.Array, logits: jax.Array, means: jax.Array
     return means[comp] + math.sqrt(variance) * jax.random.normal(k_noise, (n,) + means.shape[1:])
 
 
-def sample_mixture(key: jax.Array, weights: jax.Array, means: jax.Array, covs: jax.Array, n: int) -> jax.Array:
-    """n draws from a full-covariance mixture: weights [c], means [c, d], covs [c, d, d] -> [n, d]."""
-    k_comp, k_noise = jax.random.split(key)
-    comp = jax.random.categorical(k_comp, jnp.log(weights), shape=(n,))
-    chol = cholesky(covs)
-    eps = jax.random.normal(k_noise, (n, means.shape[-1]))
-    return means[comp] + jnp.einsum("nij,nj->ni", chol[comp], eps)
+def sample_low_rank_gaussian(key: jax.Array, means: jax.Array, factors: jax.Array, eps: float) -> jax.Array:
+    """One draw from each N(mean, u u^T + eps I): means [..., d], factors u [..., d, e] -> [..., d].
+
+    mean + u xi + sqrt(eps) zeta with xi ~ N(0, I_e), zeta ~ N(0, I_d): exact (its covariance is u u^T + eps I)
+    and without factorising anything.
+    """
+    k_xi, k_zeta = jax.random.split(key)
+    xi = jax.random.normal(k_xi, factors.shape[:-2] + factors.shape[-1:])
+    zeta = jax.random.normal(k_zeta, means.shape)
+    return means + jnp.einsum("...de,...e->...d", factors, xi) + math.sqrt(eps) * zeta

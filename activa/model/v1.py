@@ -90,10 +90,12 @@ class ActivaV1(nn.Module):
         means, logvars = self.prior_components()
         return uniform_diagonal_mixture_logpdf(z, means, logvars)
 
-    def decode_query(self, z: jax.Array, target: jax.Array, value_index: jax.Array, train: bool = False):
-        """Mixture weights [B, c], means [B, c, d], covs [B, c, d, d] from z [B, d, l] and the query [B]."""
+    def decode_query(self, z: jax.Array, target: jax.Array, value_index: jax.Array, train: bool = False,
+                     factor: bool = False):
+        """Mixture weights [B, c], means [B, c, d], covs [B, c, d, d] (``factor``: their factors u [B, c, d, e],
+        as v2's Decoder) from z [B, d, l] and the query [B]."""
         rep = intervention_representation(target, value_index, self.cfg.n_values, z.shape[-2], 1)[:, 0]  # [B, d, |I|]
-        return self.decoder(jnp.concatenate([z, rep.astype(z.dtype)], axis=-1), train)
+        return self.decoder(jnp.concatenate([z, rep.astype(z.dtype)], axis=-1), train, factor)
 
     def __call__(self, obs_aug: jax.Array, target: jax.Array, value_index: jax.Array, train: bool = False):
         """Training pass: posterior, a reparameterised z ~ q, its decoded mixture."""

@@ -152,7 +152,8 @@ class MLP(nn.Module):
 
 
 class Decoder(nn.Module):
-    """z [B, d, F] -> mixture weights [B, c], means [B, c, d], covariances [B, c, d, d].
+    """z [B, d, F] -> mixture weights [B, c], means [B, c, d], covariances [B, c, d, d] (``factor``: the factors
+    u [B, c, d, e] of the covariances u u^T + cov_eps I in their place, for sampling without a factorisation).
 
     F: the latent size (v2) or the latent size plus |I| (v1 appends I_{i,t}). ``pool``: how h_dec is reduced
     over the variables for the component weights, "sum" (v2) or "mean" (v1).
@@ -164,7 +165,7 @@ class Decoder(nn.Module):
     dtype: Any = jnp.float32  # the transformer blocks'; the output heads and covariances are float32
 
     @nn.compact
-    def __call__(self, z: jax.Array, train: bool):
+    def __call__(self, z: jax.Array, train: bool, factor: bool = False):
         cfg = self.cfg
         x = nn.Dense(cfg.e, dtype=jnp.float32)(z)  # z: kept float32
         for _ in range(cfg.K):
@@ -173,10 +174,11 @@ class Decoder(nn.Module):
         B, d, _ = x.shape
         means = jnp.swapaxes(nn.Dense(cfg.c, name="means", dtype=jnp.float32)(x), -1, -2)  # [B, c, d]
         u = nn.Dense(cfg.c * cfg.e, name="u", dtype=jnp.float32)(x).reshape(B, d, cfg.c, cfg.e).transpose(0, 2, 1, 3)
-        covs = u @ jnp.swapaxes(u, -1, -2) + cfg.cov_eps * jnp.eye(d)
         pooled = x.sum(axis=-2) if self.pool == "sum" else x.mean(axis=-2)
         weights = jax.nn.softmax(nn.Dense(cfg.c, name="weights", dtype=jnp.float32)(pooled), axis=-1)
-        return weights, means, covs
+        if factor:
+            return weights, means, u
+        return weights, means, u @ jnp.swapaxes(u, -1, -2) + cfg.cov_eps * jnp.eye(d)
 
 
 class ACTIVA(nn.Module):
@@ -244,6 +246,6 @@ class ACTIVA(nn.Module):
         return jax.vmap(sample_isotropic_mixture, in_axes=(0, 0, 0, None, None))(
             keys, logits, means, self.cfg.prior_variance, n_latents)
 
-    def decode_query(self, z: jax.Array, target: jax.Array, value_index: jax.Array):
-        """The decoded mixture of latents z [Q, d, l] (the query is already in z for v2)."""
-        return self.decode(z, False)
+    def decode_query(self, z: jax.Array, target: jax.Array, value_index: jax.Array, factor: bool = False):
+        """The decoded mixture of latents z [Q, d, l] (the query is already in z for v2); ``factor``: Decoder's."""
+        return self.decoder(z, False, factor)

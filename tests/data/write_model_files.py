@@ -1,6 +1,8 @@
 """Write the model-file fixtures of tests/test_model_files.py: tiny v2 and v1 models and their predictions.
 
     python tests/data/write_model_files.py      # in an environment installed from requirements/lock-cpu.txt
+    python tests/data/write_model_files.py --expected-only   # keep the model files, predict again (after a
+                                                             # change to inference's random stream)
 
 Runs the real simulate and train stages on the smoke config (Gauss 2, a few steps), copies each model file to
 tests/data/models/<variant>.msgpack and writes <variant>.expected.json: one query's observational samples and the
@@ -42,6 +44,11 @@ def expected_prediction(model_path: Path) -> dict:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--expected-only"]:
+        for variant in VARIANTS:
+            model = OUT / f"{variant}.msgpack"
+            (OUT / f"{variant}.expected.json").write_text(json.dumps(expected_prediction(model), indent=1) + "\n")
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

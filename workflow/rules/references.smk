@@ -124,6 +124,9 @@ rule truth_pooled:
         "results/logs/truth_pooled/{family}.log",
     benchmark:
         "results/benchmarks/truth_pooled/{family}.tsv"
+    # every metrics job waits for the split's true means written here, and on SERGIO this job is one of the
+    # longest (runs x a simulation of the test split): started first, beside the predictions
+    priority: 10
     threads: 1
     resources:
         mem_mb=lambda wildcards: 1000 + mem_mb(wildcards.family, "test", 64),

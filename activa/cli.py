@@ -220,7 +220,7 @@ STAGES = {
     "baseline-hypotheses": Stage(
         stages.run_baseline_hypotheses, "Ways the published baseline could have been computed, on a test split.",
         lambda config, args: ["seed", "baseline.ridge", "metrics.chunk_size",
-                              "calibration.baseline_hypotheses.hypotheses"],
+                              "calibration.baseline_hypotheses.scms", "calibration.baseline_hypotheses.hypotheses"],
         [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
          arg("--out", **PATH, help="e.g. results/calibration/baseline_hypotheses/gauss2.csv")],
         progress=True),

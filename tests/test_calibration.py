@@ -94,6 +94,35 @@ def test_hypothesis_scores_reproduce_the_pipelines_baseline_and_score_each_hypot
     assert value[("query_at_0", "wsd", "w1")] > 3 * value[("correct", "wsd", "w1")]
 
 
+def test_a_subset_of_scms_is_scored_on_the_baseline_the_pipeline_draws():
+    """calibration.baseline_hypotheses.scms: the same baseline samples (drawn on every SCM), scored on a seeded
+    subset: the 'correct' hypothesis is Table 1's baseline on those SCMs, value for value."""
+    import dataclasses
+
+    from activa.config import deep_merge
+    from activa.data.scm import seed_sequence
+    from activa.eval import baseline, effects, scoring
+    from activa.eval.references import scm_subset
+    from tests.conftest import simulate_test_split
+
+    config, scms, truth = simulate_test_split("gauss2", 6)
+    subset = deep_merge(config, {"calibration": {"baseline_hypotheses": {"scms": 4}}})
+    frame = calibration.hypothesis_scores(subset, "gauss2", truth, progress=False)
+    assert (frame["pairs"] == 8).all()
+    keep = scm_subset(6, 4, seed_sequence(config["seed"], "scm_subset", "gauss2", "test"))
+    rows = lambda s: dataclasses.replace(s, samples=s.samples[keep], scm=s.scm[keep])
+    pred = rows(baseline.predict_samples(config, truth, "gauss2", "test"))
+    expected = scoring.score(rows(truth), pred, config["metrics"], 0, effects.closed_form(scms, truth),
+                             progress=False)
+    value = frame.set_index(["hypothesis", "metric", "convention"])["value"]
+    configured = calibration.configured_names(config["metrics"])
+    for metric in ("mmd", "wsd", "erg"):
+        assert np.isclose(value[("correct", metric, configured[metric])], expected[metric].mean(), rtol=1e-12)
+    full = calibration.hypothesis_scores(config, "gauss2", truth, progress=False).set_index(
+        ["hypothesis", "metric", "convention"])["value"]
+    assert not np.isclose(full[("correct", "mmd", configured["mmd"])], value[("correct", "mmd", configured["mmd"])])
+
+
 def test_hypotheses_that_coincide_with_the_baseline_score_the_same():
     """SERGIO's query value is 0: 'at 0' is the baseline itself, and is scored once."""
     from tests.conftest import simulate_test_split

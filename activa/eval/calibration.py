@@ -11,6 +11,8 @@ absolute log10 ratio over the families (0 = exact agreement, 0.1 = off by 26% on
 
 from __future__ import annotations
 
+import dataclasses
+
 import itertools
 
 import numpy as np
@@ -112,28 +114,39 @@ def hypothesis_scores(config: dict, family: str, truth: Samples, progress: bool 
     truth: the split's samples. Each hypothesis (``calibration.baseline_hypotheses.hypotheses``) is drawn from
     the baseline's own random stream, so ``condition_on = set_to = query`` is the pipeline's baseline sample
     for sample, and is scored against the interventional samples or, for ``truth: observational``, against
-    the SCM's observational samples. Reads ``seed``, ``baseline.ridge``, ``metrics.chunk_size`` and the
-    hypotheses. Returns one row per (hypothesis, metric, convention): the mean over (SCM, regime) pairs.
+    the SCM's observational samples. ``calibration.baseline_hypotheses.scms``: score only that many SCMs (the
+    seeded subset dowhy_gcm uses too; the baseline is still drawn on all of them, so its samples are the
+    pipeline's), null: all. Reads ``seed``, ``baseline.ridge``, ``metrics.chunk_size`` and
+    ``calibration.baseline_hypotheses`` (scms, hypotheses). Returns one row per (hypothesis, metric,
+    convention): the mean over the scored (SCM, regime) pairs.
     """
     split = truth.meta.get("split", "test")
     chunk_size = config["metrics"]["chunk_size"]
     regimes = truth.interventional
+    spec_all = config["calibration"]["baseline_hypotheses"]
+    keep = np.arange(len(truth.scm))
+    if spec_all["scms"] is not None:  # drawn on every SCM (the baseline's stream), scored on a subset
+        from activa.data.scm import seed_sequence
+        from activa.eval.references import scm_subset
+
+        keep = scm_subset(len(truth.scm), spec_all["scms"], seed_sequence(config["seed"], "scm_subset", family, split))
+    rows = lambda s: dataclasses.replace(s, samples=s.samples[keep], scm=s.scm[keep])
     observational = Samples(np.repeat(truth.samples[:, truth.target < 0], len(regimes), axis=1),
                             truth.target[regimes], truth.value_index[regimes], truth.value[regimes], truth.scm,
                             truth.regime[regimes])
-    references = {"interventional": truth, "observational": observational}
+    references = {"interventional": rows(truth), "observational": rows(observational)}
     scored, records = {}, []
-    for name, spec in config["calibration"]["baseline_hypotheses"]["hypotheses"].items():
+    for name, spec in spec_all["hypotheses"].items():
         condition_on, set_to = baseline.hypothesis_values(spec, truth.value[regimes])
         key = tuple(None if a is None else a.tobytes() for a in (condition_on, set_to)) + (spec["truth"],)
         if key not in scored:  # e.g. SERGIO: the query value is 0, so "at 0" is the baseline itself
             pred = baseline.predict_samples(config, truth, family, split, spec)
-            x, y, _ = pair_arrays(references[spec["truth"]], pred)
+            x, y, _ = pair_arrays(references[spec["truth"]], rows(pred))
             scored[key] = {k: float(np.mean(v)) for k, v in candidate_scores(x, y, chunk_size, progress).items()}
         for full, value in scored[key].items():
             metric, convention = full.split(":")
             records.append({"family": family, "hypothesis": name, "metric": metric, "convention": convention,
-                            "value": value, "pairs": len(truth.scm) * len(regimes)})
+                            "value": value, "pairs": len(keep) * len(regimes)})
     return pd.DataFrame.from_records(records)
 
 

@@ -46,7 +46,11 @@ rule baseline_hypotheses:
     params:
         config_args=CONFIG_ARGS,
         reads=config_subset(
-            "seed", "baseline.ridge", "metrics.chunk_size", "calibration.baseline_hypotheses.hypotheses"
+            "seed",
+            "baseline.ridge",
+            "metrics.chunk_size",
+            "calibration.baseline_hypotheses.scms",
+            "calibration.baseline_hypotheses.hypotheses",
         ),
     log:
         "results/logs/calibration/baseline_hypotheses/{family}.log",

@@ -125,8 +125,8 @@ rule truth_pooled:
     benchmark:
         "results/benchmarks/truth_pooled/{family}.tsv"
     # every metrics job waits for the split's true means written here, and on SERGIO this job is one of the
-    # longest (runs x a simulation of the test split): started first, beside the predictions
-    priority: 10
+    # longest (runs x a simulation of the test split): started before the predictions
+    priority: 15
     threads: 1
     resources:
         mem_mb=lambda wildcards: 1000 + mem_mb(wildcards.family, "test", 64),

@@ -38,7 +38,8 @@ rule train:
         "results/logs/train/{variant}.log",
     benchmark:
         "results/benchmarks/train/{variant}.tsv"
-    threads: 2
+    priority: 10  # among the longest jobs: started early, beside the predictions
+    threads: ACTIVA["training"]["threads"]
     resources:
         gpu=ACTIVA["training"]["gpus"],
         mem_mb=16000,

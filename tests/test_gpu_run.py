@@ -42,7 +42,7 @@ def rehearsal(root, tmp_path_factory):
         "--mode", "threads")  # the main call below: processes
     run(root, "ship.py", "--run", tmp / "check", "--to", tmp / "models", *configs, "--note", "rehearsal")
     first = json.loads((tmp / "models" / "manifest.json").read_text())
-    stdout = run(root, "gpu_run.py", "--out", tmp / "main", *common, "--train-s", 25,
+    stdout = run(root, "gpu_run.py", "--out", tmp / "main", *common, "--train-s", 10,
                  "--init-from", tmp / "models" / "manifest.json")
     run(root, "ship.py", "--run", tmp / "main", "--to", tmp / "models", *configs)
     return tmp, first, stdout

@@ -12,7 +12,6 @@ absolute log10 ratio over the families (0 = exact agreement, 0.1 = off by 26% on
 from __future__ import annotations
 
 import dataclasses
-
 import itertools
 
 import numpy as np

@@ -10,7 +10,6 @@ command to time on it, e.g. with farm-bench against another checkout's (benchmar
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shlex
 from pathlib import Path
 
@@ -29,8 +28,7 @@ def main() -> None:
     if not 1 <= args.scms <= len(data.scm):
         parser.error(f"--scms: expected 1..{len(data.scm)} (the SCMs of {args.data}), got {args.scms}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_samples(args.out, dataclasses.replace(data, samples=data.samples[:args.scms], scm=data.scm[:args.scms]),
-                  data.meta)
+    write_samples(args.out, data.select_scms(slice(args.scms)), data.meta)
     print(shlex.join(["python", "-m", "activa", "predict", "--config", "config/config.yaml", "--no-progress",
                       "--method", "activa", "--model", args.model, "--family", args.family, "--data", str(args.out),
                       "--out", f"/tmp/bench/{args.family}_predictions.parquet"]))

@@ -124,7 +124,7 @@ def main() -> None:
         data = train
         if arm["data"].startswith("split") and arm["data"] != "split":
             n = int(arm["data"][5:])
-            data = dataclasses.replace(train, samples=train.samples[:n], scm=train.scm[:n])
+            data = train.select_scms(slice(n))
         run = dataclasses.replace(tcfg, **base, data="fresh" if arm["data"] == "fresh" else "split",
                                   schedule=arm["schedule"], warmup=0.0 if arm["schedule"] == "constant" else 0.05,
                                   ema=args.ema if arm["ema"] else None)

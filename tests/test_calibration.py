@@ -97,8 +97,6 @@ def test_hypothesis_scores_reproduce_the_pipelines_baseline_and_score_each_hypot
 def test_a_subset_of_scms_is_scored_on_the_baseline_the_pipeline_draws():
     """calibration.baseline_hypotheses.scms: the same baseline samples (drawn on every SCM), scored on a seeded
     subset: the 'correct' hypothesis is Table 1's baseline on those SCMs, value for value."""
-    import dataclasses
-
     from activa.config import deep_merge
     from activa.data.scm import seed_sequence
     from activa.eval import baseline, effects, scoring
@@ -110,9 +108,8 @@ def test_a_subset_of_scms_is_scored_on_the_baseline_the_pipeline_draws():
     frame = calibration.hypothesis_scores(subset, "gauss2", truth, progress=False)
     assert (frame["pairs"] == 8).all()
     keep = scm_subset(6, 4, seed_sequence(config["seed"], "scm_subset", "gauss2", "test"))
-    rows = lambda s: dataclasses.replace(s, samples=s.samples[keep], scm=s.scm[keep])
-    pred = rows(baseline.predict_samples(config, truth, "gauss2", "test"))
-    expected = scoring.score(rows(truth), pred, config["metrics"], 0, effects.closed_form(scms, truth),
+    pred = baseline.predict_samples(config, truth, "gauss2", "test").select_scms(keep)
+    expected = scoring.score(truth.select_scms(keep), pred, config["metrics"], 0, effects.closed_form(scms, truth),
                              progress=False)
     value = frame.set_index(["hypothesis", "metric", "convention"])["value"]
     configured = calibration.configured_names(config["metrics"])

@@ -44,7 +44,7 @@ import hashlib
 import json
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +166,10 @@ class Samples:
     def interventional(self) -> np.ndarray:
         """Indices (into the regime axis) of the interventional regimes."""
         return np.flatnonzero(self.target >= 0)
+
+    def select_scms(self, rows: np.ndarray | slice) -> Samples:
+        """These samples on the SCMs at ``rows`` (indices into the SCM axis), in that order."""
+        return replace(self, samples=self.samples[rows], scm=self.scm[rows])
 
 
 def write_samples(path: str | Path, data: Samples, meta: dict) -> None:

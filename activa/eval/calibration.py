@@ -19,8 +19,10 @@ import pandas as pd
 
 from activa import config as cfg
 from activa.data.format import Samples
+from activa.data.scm import seed_sequence
 from activa.data.simulate import simulate_split
 from activa.eval import baseline, metrics
+from activa.eval.references import scm_subset
 from activa.eval.scoring import pair_arrays, score_arrays, wsd_transform
 
 PINNED_FACTOR = 1.5
@@ -124,23 +126,20 @@ def hypothesis_scores(config: dict, family: str, truth: Samples, progress: bool 
     regimes = truth.interventional
     spec_all = config["calibration"]["baseline_hypotheses"]
     keep = np.arange(len(truth.scm))
-    if spec_all["scms"] is not None:  # drawn on every SCM (the baseline's stream), scored on a subset
-        from activa.data.scm import seed_sequence
-        from activa.eval.references import scm_subset
-
+    if spec_all["scms"] is not None:
         keep = scm_subset(len(truth.scm), spec_all["scms"], seed_sequence(config["seed"], "scm_subset", family, split))
-    rows = lambda s: dataclasses.replace(s, samples=s.samples[keep], scm=s.scm[keep])
     observational = Samples(np.repeat(truth.samples[:, truth.target < 0], len(regimes), axis=1),
                             truth.target[regimes], truth.value_index[regimes], truth.value[regimes], truth.scm,
                             truth.regime[regimes])
-    references = {"interventional": rows(truth), "observational": rows(observational)}
+    references = {"interventional": truth, "observational": observational}
     scored, records = {}, []
     for name, spec in spec_all["hypotheses"].items():
         condition_on, set_to = baseline.hypothesis_values(spec, truth.value[regimes])
         key = tuple(None if a is None else a.tobytes() for a in (condition_on, set_to)) + (spec["truth"],)
         if key not in scored:  # e.g. SERGIO: the query value is 0, so "at 0" is the baseline itself
-            pred = baseline.predict_samples(config, truth, family, split, spec)
-            x, y, _ = pair_arrays(references[spec["truth"]], rows(pred))
+            pred = baseline.predict_samples(config, truth, family, split, spec)  # on every SCM: its own stream
+            pred = dataclasses.replace(pred.select_scms(keep), meta={**pred.meta, "scm_subset": len(keep)})
+            x, y, _ = pair_arrays(references[spec["truth"]], pred)
             scored[key] = {k: float(np.mean(v)) for k, v in candidate_scores(x, y, chunk_size, progress).items()}
         for full, value in scored[key].items():
             metric, convention = full.split(":")

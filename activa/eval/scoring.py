@@ -11,7 +11,6 @@ Metric files (``results/metrics/<method>/<family>.parquet``) have one row per pa
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -79,7 +78,7 @@ def pair_arrays(truth: Samples, pred: Samples, truth_name: str = "truth", pred_n
     Predictions cover every SCM of the truth, or, when their metadata has ``scm_subset`` (dowhy_gcm), a subset.
     """
     rows = subset_rows(truth, pred, truth_name, pred_name)
-    truth = truth if rows is None else dataclasses.replace(truth, samples=truth.samples[rows], scm=truth.scm[rows])
+    truth = truth if rows is None else truth.select_scms(rows)
     position = {int(r): i for i, r in enumerate(truth.regime)}
     missing = [int(r) for r in pred.regime if int(r) not in position]
     if missing:

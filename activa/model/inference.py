@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from activa.data.format import Samples
 from activa.data.scm import seed_sequence
-from activa.model.mixture import sample_low_rank_gaussian
+from activa.model.mixture import low_rank_covariance, sample_low_rank_gaussian
 
 
 MAX_ABS_INPUT = 1e18
@@ -83,9 +83,8 @@ def sample_decoded(params, model, z: jax.Array, target: jax.Array, value_index: 
     samples = sample_low_rank_gaussian(k_noise, means[query, pick, comp], factors[query, pick, comp], cfg.cov_eps)
     if not mixture:
         return samples, None
-    covs = factors @ jnp.swapaxes(factors, -1, -2) + cfg.cov_eps * jnp.eye(d)
     return samples, (weights.reshape(Q, M * cfg.c) / M, means.reshape(Q, M * cfg.c, d),
-                     covs.reshape(Q, M * cfg.c, d, d))
+                     low_rank_covariance(factors, cfg.cov_eps).reshape(Q, M * cfg.c, d, d))
 
 
 def predict_queries(params, model, obs: np.ndarray, target: np.ndarray, value_index: np.ndarray, *,

@@ -93,6 +93,11 @@ def sample_isotropic_mixture(key: jax.Array, logits: jax.Array, means: jax.Array
     return means[comp] + math.sqrt(variance) * jax.random.normal(k_noise, (n,) + means.shape[1:])
 
 
+def low_rank_covariance(factors: jax.Array, eps: float) -> jax.Array:
+    """u u^T + eps I: factors u [..., d, e] -> covariances [..., d, d] (the decoder's, ACTIVA v2 Sec. 3)."""
+    return factors @ jnp.swapaxes(factors, -1, -2) + eps * jnp.eye(factors.shape[-2])
+
+
 def sample_low_rank_gaussian(key: jax.Array, means: jax.Array, factors: jax.Array, eps: float) -> jax.Array:
     """One draw from each N(mean, u u^T + eps I): means [..., d], factors u [..., d, e] -> [..., d].
 

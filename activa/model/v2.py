@@ -39,7 +39,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from activa.model.mixture import isotropic_logpdf, isotropic_mixture_logpdf, mixture_logpdf, sample_isotropic_mixture
+from activa.model.mixture import (isotropic_logpdf, isotropic_mixture_logpdf, low_rank_covariance, mixture_logpdf,
+                                  sample_isotropic_mixture)
 
 PRECISIONS = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}  # activa.training.precision -> compute dtype
 
@@ -178,7 +179,7 @@ class Decoder(nn.Module):
         weights = jax.nn.softmax(nn.Dense(cfg.c, name="weights", dtype=jnp.float32)(pooled), axis=-1)
         if factor:
             return weights, means, u
-        return weights, means, u @ jnp.swapaxes(u, -1, -2) + cfg.cov_eps * jnp.eye(d)
+        return weights, means, low_rank_covariance(u, cfg.cov_eps)
 
 
 class ACTIVA(nn.Module):

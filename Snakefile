@@ -22,6 +22,7 @@ include: "workflow/rules/baseline.smk"
 include: "workflow/rules/references.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/pretrained.smk"
+include: "workflow/rules/select.smk"
 include: "workflow/rules/predict.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/tables.smk"
@@ -36,6 +37,9 @@ rule all:
         TABLE1,
         TABLE1_REFERENCES,
         LATENTS_TABLE,
+        CALIBRATION_TABLE,
+        "results/figures/calibration.pdf",
+        INFERENCE_SETTINGS_TABLE if ACTIVA["train"] else [],
         "results/tables/paper_comparison.md",
         expand("results/tables/{name}.md", name=config["v1_tables"]),
         ["results/tables/training_cost.md"] if ACTIVA["train"] else [],

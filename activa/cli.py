@@ -144,6 +144,18 @@ STAGES = {
          arg("--floors", nargs="*", default=[], type=Path,
              help="table1_references: results/data/<family>/test.effective_samples.csv (stage truth-pooled)"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/table1")]),
+    "calibration-table": Stage(
+        stages.run_calibration_table, "Every method's calibration on Table 1's families: table and figure.",
+        lambda config, args: ["seed", "intervals", "table1.rows"],
+        [arg("--metrics", **PATHS, help="metrics files (method and family from their metadata)"),
+         arg("--out-prefix", **PATH, help="e.g. results/tables/calibration"),
+         arg("--out-figures", **PATHS, help="e.g. results/figures/calibration.png results/figures/calibration.pdf")]),
+    "settings-table": Stage(
+        stages.run_settings_table, "Every model's inference candidates on its validation split, the chosen marked.",
+        lambda config, args: ["activa.inference.select.alpha",
+                              *(f"families.{f}.label" for f in config["families"])],
+        [arg("--tables", **PATHS, help="results/models/<variant>/inference.csv"),
+         arg("--out-prefix", **PATH, help="e.g. results/tables/inference_settings")]),
     "train": Stage(
         stages.run_train, "Train (or resume) one ACTIVA variant.", _train_reads,
         [arg("--variant", **REQUIRED),
@@ -164,6 +176,17 @@ STAGES = {
         [arg("--variant", **REQUIRED), arg("--manifest", **PATH, help="models/manifest.json"),
          arg("--out-model", **PATH), arg("--out-log", **PATH),
          arg("--out-figures", **PATHS, help="loss curve (.png, .pdf)")]),
+    "select-inference": Stage(
+        stages.run_select_inference, "Choose how a trained model predicts, on its training family's validation split.",
+        lambda config, args: ["seed", "activa.inference.setting", "activa.inference.select",
+                              "activa.inference.batch_size"],
+        [arg("--model", **PATH, help="the trained model (results/models/<variant>/trained.msgpack)"),
+         arg("--data", **PATH, help="its training family's validation.samples.parquet"),
+         arg("--n-latents", type=int, required=True, metavar="L", help="latents per query, as its predictions"),
+         arg("--out-model", **PATH, help="the model file with its inference setting (results/models/<variant>/"
+                                         "model.msgpack)"),
+         arg("--out-table", **PATH, help="the candidates' validation scores (CSV)")],
+        progress=True),
     "predict": Stage(
         stages.run_predict, "ACTIVA's samples for every interventional regime of a test split.",
         lambda config, args: ["seed", f"families.{args.family}", "activa.inference.batch_size"],

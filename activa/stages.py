@@ -217,6 +217,27 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path, fl
                           out_prefix, spec, intervals)
 
 
+def run_calibration_table(config: dict, metrics: list[Path], out_prefix: Path, out_figures: list[Path]) -> None:
+    """``calibration-table``: every method's calibration on Table 1's families (``<prefix>.csv``, ``.md``,
+    ``.tex``: energy score, spread ratios, interval coverage) and its figure (PIT histograms, coverage curves)."""
+    from activa.report import calibration_table, tables
+
+    files = tables.metric_files(metrics, set(dict(calibration_table.METHODS)), "calibration")
+    table = calibration_table.collect(config["table1"]["rows"], files, config["intervals"], config["seed"])
+    calibration_table.write(table, out_prefix, config["intervals"])
+    calibration_table.figure(table, out_figures)
+
+
+def run_settings_table(config: dict, tables: list[Path], out_prefix: Path) -> None:
+    """``settings-table``: every model's inference candidates on its validation split, the chosen one marked
+    (``<prefix>.csv``, ``.md``, ``.tex``), from the ``select-inference`` CSVs."""
+    from activa.report import settings_table
+
+    frames = {str(path): read_csv(path, "select-inference CSV") for path in tables}
+    labels = {name: spec["label"] for name, spec in config["families"].items()}
+    settings_table.write(settings_table.collect(frames, labels), out_prefix, config["activa"]["inference"]["select"]["alpha"])
+
+
 def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[Path], models: list[Path],
                 out_prefix: Path, published_baseline: Path | None = None, references: Path | None = None) -> None:
     """``compare``: every published cell next to ours; ``<prefix>.csv`` and ``<prefix>.md``.
@@ -373,17 +394,20 @@ def run_published_baseline(config: dict, paper_values: Path, hypotheses: list[Pa
     write_text(out_prefix.with_suffix(".md"), text)
 
 
-def _check_model_is_variant(config: dict, variant: str, path: Path, meta: dict, remedy: str) -> None:
+def _check_model_is_variant(config: dict, variant: str, path: Path, meta: dict, remedy: str,
+                            ignore: tuple[str, ...] = ()) -> None:
     """``ConfigError`` naming the key unless the model file at ``path`` (metadata ``meta``) is ``variant`` as
-    configured: architecture, model config, training family and its intervention values."""
+    configured: architecture, model config (but its keys in ``ignore``), training family and its intervention
+    values."""
     from activa.model.variants import model_config
 
     model_cfg, spec = model_config(config, variant)
-    expected = {"architecture": spec["architecture"], "model_config": model_cfg.to_dict(),
+    drop = lambda d: {k: v for k, v in d.items() if k not in ignore} if isinstance(d, dict) else d
+    expected = {"architecture": spec["architecture"], "model_config": drop(model_cfg.to_dict()),
                 "family": spec["train_on"],
                 "intervention_values": cfg.family(config, spec["train_on"])["intervention_values"]}
     for key, value in expected.items():
-        if meta.get(key) != value:
+        if (drop(meta.get(key)) if key == "model_config" else meta.get(key)) != value:
             raise cfg.ConfigError(f"{path}: model '{meta.get('variant')}' has {key} {meta.get(key)!r}, but "
                                   f"activa.variants.{variant} configures {value!r}; {remedy}")
 
@@ -393,8 +417,8 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
               train_seconds: float | None = None, progress: bool = True) -> None:
     """``train``: fit one ACTIVA variant, resuming from ``checkpoint`` if present.
 
-    ``init``: start from this trained model's parameters (same architecture, model config and training family;
-    fresh optimiser, the budget's warm-up); the model file's ``lineage`` then continues the initial model's.
+    ``init``: start from this trained model's parameters (same architecture, model config but for the dropout rate,
+    and training family; fresh optimiser, the budget's warm-up); the model file's ``lineage`` then continues the initial model's.
     ``deadline`` (Unix time), or ``train_seconds`` after the training step is compiled: end the run then, the
     schedule fitted to it (``train.fit``).
     The checkpoint is deleted once the model file is written: it only exists while a run is unfinished.
@@ -416,7 +440,9 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
         tree, init_meta = model_file.load(init)
         if "train_config" not in init_meta:
             raise DataError(f"{init}: not a trained-model file (no train_config in its metadata)")
-        _check_model_is_variant(config, variant, init, init_meta, "--init needs a model of the same variant")
+        # the dropout rate may change (e.g. a dropout-free fine-tune): the parameters do not depend on it
+        _check_model_is_variant(config, variant, init, init_meta, "--init needs a model of the same variant",
+                                ignore=("dropout",))
         history = lineage.of(init_meta)
         start_from = (tree["params"], {"file": Path(init).name, "sha256": sha256(init),
                                        "total_steps": lineage.total_steps(history)})
@@ -485,9 +511,73 @@ def run_training_cost(config: dict, models: list[Path], logs: list[Path], out_pr
     write_text(Path(out_prefix).with_suffix(".md"), tables.training_cost_markdown(table))
 
 
+def run_select_inference(config: dict, model: Path, data: Path, n_latents: int, out_model: Path, out_table: Path,
+                         progress: bool = True) -> None:
+    """``select-inference``: choose how a trained model predicts (``activa.inference.setting``) on the validation
+    split of its training family by the rule of ``activa.eval.selection``; writes the model file with the setting
+    and its candidates in its metadata (``inference``) and the candidates' table (CSV, one row per candidate).
+
+    The candidates' scores depend on the model, the validation file, the candidates, the latents, the seed and the
+    batch size (which draws each query gets); a model file that already holds scores made with all of these
+    (``inference.scored_with``; the shipped models do) is not scored again, only the choice is made anew.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from activa.eval import selection
+    from activa.model import checkpoint as model_file
+    from activa.model.api import TrainedModel
+    from activa.model.inference import InputError, predict_seed
+
+    spec = config["activa"]["inference"]
+    tree, meta = model_file.load(model)
+    if "model_config" not in meta:
+        raise DataError(f"{model}: not a trained-model file (no model_config in its metadata)")
+    trained = TrainedModel.load(model)
+    validation = read_samples(data)
+    for key, expected in (("family", meta.get("family")), ("split", "validation")):
+        if validation.meta.get(key) != expected:
+            raise cfg.ConfigError(f"{data}: holds {key} {validation.meta.get(key)!r}, but model "
+                                  f"'{meta.get('variant')}' is chosen on {key} {expected!r}")
+    if tuple(validation.meta["intervention_values"]) != trained.intervention_values:
+        raise cfg.ConfigError(f"{data}: intervention values {validation.meta['intervention_values']} differ from the "
+                              f"model's {list(trained.intervention_values)}")
+    seed = predict_seed(config["seed"], "validation", str(meta.get("variant")))
+    scored_with = {"validation_digest": validation.digest(), "params_digest": model_file.params_digest(tree),
+                   "dropout": list(spec["select"]["dropout"]), "n_latents": n_latents, "seed": seed,
+                   "batch_size": spec["batch_size"], "scorer": selection.SCORER}
+    stored = meta.get("inference", {})
+    if stored.get("scored_with") == scored_with:
+        frame = pd.DataFrame(stored["candidates"])[list(selection.COLUMNS)]
+        print(f"select-inference {meta.get('variant')}: candidates scored as stored in {model}", file=sys.stderr)
+    else:
+        try:
+            frame = selection.candidates(trained.params, trained.module, validation, dropouts=spec["select"]["dropout"],
+                                         n_latents=n_latents, seed=seed, batch_size=spec["batch_size"],
+                                         source=str(data), progress=progress)
+        except InputError as exc:
+            raise DataError(str(exc)) from None
+    try:
+        chosen, frame = selection.pick(frame, spec["setting"], spec["select"]["alpha"])
+    except ValueError as exc:
+        raise cfg.ConfigError(f"activa.inference.setting: {exc} (activa.inference.select.dropout)") from None
+    records = [{key: (value.item() if isinstance(value, np.generic) else value) for key, value in row.items()}
+               for row in frame.to_dict("records")]
+    meta = {**meta, "inference": {
+        "setting": chosen.to_dict(), "choice": spec["setting"], "rule": selection.RULE, "alpha": spec["select"]["alpha"],
+        "validation": {"file": Path(data).name, "family": validation.meta.get("family"),
+                       "scms": int(validation.samples.shape[0]),
+                       "pairs": int(validation.samples.shape[0] * len(validation.interventional))},
+        "scored_with": scored_with, "candidates": records}}
+    model_file.save(out_model, tree, meta)
+    write_csv(out_table, frame.assign(variant=meta.get("variant"), family=validation.meta.get("family")))
+    print(f"select-inference {meta.get('variant')}: {chosen.describe()} ({spec['setting']})", file=sys.stderr)
+
+
 def run_predict(config: dict, method: str, model: Path, family: str, data: Path, out: Path,
                 n_latents: int | None = None, progress: bool = True) -> None:
-    """``predict``: a trained model's samples for every interventional regime of every test SCM.
+    """``predict``: a trained model's samples for every interventional regime of every test SCM, under the
+    model file's inference setting (``select-inference``; none: dropout off, no scale).
 
     ``method`` names the predictions (``activa``, ``activa_1latent``: the v2 model of Table 1; a variant's
     name: its own predictions); ``n_latents`` latents per query, by default the model config's.
@@ -505,9 +595,9 @@ def run_predict(config: dict, method: str, model: Path, family: str, data: Path,
         pred = predict_split(trained.params, trained.module, truth, n_latents=n_latents,
                              seed=predict_seed(config["seed"], method, family),
                              batch_size=config["activa"]["inference"]["batch_size"], progress=progress,
-                             source=str(data))
+                             source=str(data), setting=trained.setting)
     except InputError as exc:
         raise DataError(str(exc)) from None
     write_samples(out, pred, {**family_meta(config, family, truth.meta.get("split", "test")), "kind": "predictions",
                               "method": method, "n_latents": n_latents, "model": str(model),
-                              "variant": trained.meta.get("variant")})
+                              "variant": trained.meta.get("variant"), "inference": trained.setting.to_dict()})

@@ -18,13 +18,16 @@ def test_shipped_configs_validate(root, extra):
 
 def test_paper_scale_sizes(root):
     f = load_config([root / "config/config.yaml"])["families"]
-    assert (f["gauss2"]["splits"], f["gauss2"]["samples_per_regime"]) == ({"train": 9000, "test": 1000}, 40)
-    assert (f["beta8"]["splits"], f["beta8"]["samples_per_regime"]) == ({"train": 27000, "test": 3000}, 30)
+    paper = lambda family: {k: v for k, v in f[family]["splits"].items() if k != "validation"}
+    assert (paper("gauss2"), f["gauss2"]["samples_per_regime"]) == ({"train": 9000, "test": 1000}, 40)
+    assert (paper("beta8"), f["beta8"]["samples_per_regime"]) == ({"train": 27000, "test": 3000}, 30)
     # v2 A.2.2: 15,000 simulations split 90/10, an OOD set of 1,800, 30 cells per condition
-    assert (f["sergio"]["splits"], f["sergio"]["n_vars"]) == ({"train": 13500, "test": 1500}, 8)
-    assert (f["sergio_ood"]["splits"], f["sergio_ood"]["n_vars"]) == ({"test": 1800}, 11)
+    assert (paper("sergio"), f["sergio"]["n_vars"]) == ({"train": 13500, "test": 1500}, 8)
+    assert (paper("sergio_ood"), f["sergio_ood"]["n_vars"]) == ({"test": 1800}, 11)
     # v1 A.2: 11 genes in distribution too, the same simulator parameters
-    assert (f["v1_sergio"]["splits"], f["v1_sergio"]["n_vars"]) == ({"train": 13500, "test": 1500}, 11)
+    assert (paper("v1_sergio"), f["v1_sergio"]["n_vars"]) == ({"train": 13500, "test": 1500}, 11)
+    # ours: every family has a validation split of 300 SCMs (inference settings are chosen on it)
+    assert {family: spec["splits"]["validation"] for family, spec in f.items()} == {family: 300 for family in f}
     same = {k: v for k, v in f["sergio"].items() if k not in ("label", "n_vars")}
     assert same == {k: v for k, v in f["v1_sergio"].items() if k not in ("label", "n_vars")}
 

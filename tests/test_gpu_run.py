@@ -101,5 +101,7 @@ def test_shipping_a_continued_model_extends_its_lineage_and_log(rehearsal, tmp_p
         meta, _ = read_trained(path)
         assert meta["total_steps"] == entry["total_steps"] and len(meta["lineage"]) == 2
         model = TrainedModel.pretrained(variant, manifest)
+        # its inference setting was chosen on the validation split as the pipeline chooses it, and is the default
+        assert meta["inference"]["validation"]["scms"] == 8 and entry["inference"]["setting"] == model.setting.to_dict()
         obs = np.random.default_rng(0).normal(size=(20, 2))
         assert np.isfinite(model.predict(obs, target=0, value_index=0, n_latents=3).samples).all()

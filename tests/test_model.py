@@ -152,8 +152,7 @@ def test_low_rank_sampler_has_the_gaussian_moments():
     means = jnp.array([[0.0, 5.0, -1.0], [2.0, -1.0, 0.5]])
     u = jnp.asarray(np.random.default_rng(2).standard_normal((2, 3, 4)), jnp.float32)
     n, eps = 200_000, 0.3
-    x = np.asarray(mixture.sample_low_rank_gaussian(jax.random.key(3), jnp.broadcast_to(means, (n, 2, 3)),
-                                                    jnp.broadcast_to(u, (n, 2, 3, 4)), eps))
+    x = np.asarray(means + mixture.low_rank_deviation(jax.random.key(3), jnp.broadcast_to(u, (n, 2, 3, 4)), eps))
     for i in range(2):
         cov = np.asarray(u[i] @ u[i].T) + eps * np.eye(3)
         se = np.sqrt(np.diag(cov) / n)
@@ -302,3 +301,118 @@ def test_api_errors(trained):
     with pytest.raises(ValueError, match=r"value_index: expected an index in 0\.\.1 into the model's intervention "
                                          r"values \(5\.0, -5\.0\), got 2"):
         trained.predict(obs, 0, 2)
+
+
+DROPOUT_CFG = dataclasses.replace(CFG, dropout=0.3)  # same parameters; dropout only acts at inference if asked
+
+
+def mixture_moments(w, m, c):
+    """Mean and covariance of a Gaussian mixture (weights [M], means [M, d], covs [M, d, d])."""
+    mean = w @ m
+    return mean, np.einsum("c,cij->ij", w, c + np.einsum("ci,cj->cij", m, m)) - np.outer(mean, mean)
+
+
+@pytest.mark.parametrize("n_samples", [30, 60])
+def test_dropout_predictions_have_the_moments_of_the_mixture_over_latents_and_masks(setup, n_samples):
+    """With dropout on in the decoder, a query's samples are draws of the mixture over its latents and dropout
+    masks: their mean and covariance match that mixture's, estimated by pooling many decodings of the 40 latents
+    (each with its own masks), within 6 standard errors; and they differ from the deterministic network's."""
+    from activa.model.inference import sample_decoded
+
+    _, params, *_ = setup
+    model = ACTIVA(DROPOUT_CFG)
+    z = jax.random.normal(jax.random.key(5), (1, 40, D, CFG.latent))
+    target, vi = jnp.array([2]), jnp.array([1])
+    copies = 20_000 // n_samples
+    rep = lambda a: jnp.repeat(a, copies, axis=0)
+    _, (w, m, c) = sample_decoded(params, model, rep(z), rep(target), rep(vi), jax.random.key(0), 5, True, "decoder")
+    mean, cov = mixture_moments(np.asarray(w, np.float64).reshape(-1) / copies,
+                                np.asarray(m, np.float64).reshape(-1, D), np.asarray(c, np.float64).reshape(-1, D, D))
+    x, _ = sample_decoded(params, model, rep(z), rep(target), rep(vi), jax.random.key(1), n_samples,
+                          dropout="decoder")
+    x = np.asarray(x, np.float64).reshape(-1, D)
+    n = len(x)
+    assert np.all(np.abs(x.mean(0) - mean) < 6 * np.sqrt(np.diag(cov) / n))
+    cov_se = np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov**2) / n)
+    assert np.all(np.abs(np.cov(x.T) - cov) < 6 * cov_se)
+    _, (w0, m0, c0) = sample_decoded(params, model, z, target, vi, jax.random.key(0), 5, True)
+    _, cov_off = mixture_moments(*(np.asarray(a[0], np.float64) for a in (w0, m0, c0)))
+    # dropout widens the prediction (not a no-op): total variance higher by many standard errors
+    assert np.trace(cov) - np.trace(cov_off) > 6 * np.sqrt(np.sum(np.diag(cov_se) ** 2))
+
+
+def test_a_scale_multiplies_the_deviations_per_role(setup):
+    """samples = centres + D deviations, D = scale_target on the target's row and scale_other elsewhere, from the
+    same draws; the mixture's covariances become D Sigma D; no scale is the unscaled draw byte for byte."""
+    from activa.model.inference import predict_batch
+
+    model, params, obs, _, target, vi = setup
+    key = jax.random.key(3)
+    centres, deviations = predict_batch(params, model, obs, target, vi, key, 6, 9, parts=True)
+    plain, (w, m, c) = predict_batch(params, model, obs, target, vi, key, 6, 9, mixture=True)
+    np.testing.assert_array_equal(plain, centres + deviations)
+    scaled, (ws, ms, cs) = predict_batch(params, model, obs, target, vi, key, 6, 9, mixture=True,
+                                         scale=jnp.asarray([0.5, 3.0]))
+    rows = np.where(np.arange(D)[None] == np.asarray(target)[:, None], 0.5, 3.0)  # [B, D]
+    np.testing.assert_allclose(scaled, centres + rows[:, None] * deviations, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(cs, c * rows[:, None, :, None] * rows[:, None, None, :], rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(ws, w)
+    np.testing.assert_array_equal(ms, m)
+
+
+def test_dropout_everywhere_draws_each_latent_from_its_own_prior(setup):
+    """dropout "all": each latent of each query is drawn from the prior computed with its own dropout masks (its
+    own keys: no mask shared, as Flax's attention dropout would share one over a batch); the masks change the
+    prior."""
+    from activa.model.inference import _row_keys, latents_with_dropout
+
+    _, params, obs, _, target, vi = setup
+    model = ACTIVA(DROPOUT_CFG)
+    z_all = latents_with_dropout(params, model, obs, target, vi, jax.random.key(0), 4)
+    assert z_all.shape == (B, 4, D, CFG.latent)
+    draw_keys, mask_keys = _row_keys(jax.random.key(0), B * 4)
+    for q, j in ((0, 0), (1, 3), (2, 1)):
+        row = q * 4 + j
+        alone = model.apply(params, obs[q:q + 1], target[q:q + 1], vi[q:q + 1], 1, True, method="sample_latents",
+                            rngs={"latent": draw_keys[row], "dropout": mask_keys[row]})
+        np.testing.assert_allclose(z_all[q, j], alone[0, 0], rtol=1e-5, atol=1e-6)
+    aug = augment(obs, target, vi, 2)
+    (_, means_a), _ = model.apply(params, aug, True, method="prior", rngs={"dropout": jax.random.key(1)})
+    (_, means_b), _ = model.apply(params, aug, True, method="prior", rngs={"dropout": jax.random.key(2)})
+    assert not np.allclose(means_a, means_b)
+
+
+def test_inference_setting_errors():
+    from activa.model.inference import InferenceSetting
+
+    with pytest.raises(ValueError, match=r"^dropout: expected one of off, decoder, all, got 'on'$"):
+        InferenceSetting("on")
+    with pytest.raises(ValueError, match=r"^scale_other: expected a positive finite number, got 0$"):
+        InferenceSetting("off", 1.0, 0)
+    with pytest.raises(ValueError, match=r"^m.msgpack: scale_target: expected a positive finite number, got nan$"):
+        InferenceSetting.from_dict({"dropout": "off", "scale_target": float("nan"), "scale_other": 1.0}, "m.msgpack")
+    with pytest.raises(ValueError, match=r"^m.msgpack: expected an inference setting with keys \['dropout', "
+                                         r"'scale_other', 'scale_target'\], got \{'dropout': 'off'\}$"):
+        InferenceSetting.from_dict({"dropout": "off"}, "m.msgpack")
+
+
+def test_api_predicts_with_the_model_files_setting_by_default(setup, tmp_path):
+    """A model file's chosen setting (metadata "inference") is the API's default; an explicit setting overrides
+    it; a file without one predicts with dropout off and no scale."""
+    from activa.model.inference import InferenceSetting
+
+    _, params, *_ = setup
+    chosen = InferenceSetting("decoder", 0.8, 1.7)
+    path = tmp_path / "chosen.msgpack"
+    checkpoint.save(path, {"params": params}, {"model_config": DROPOUT_CFG.to_dict(), "intervention_values": [5.0, -5.0],
+                                               "inference": {"setting": chosen.to_dict()}})
+    model = TrainedModel.load(path)
+    assert model.setting == chosen
+    obs = np.random.default_rng(4).standard_normal((20, 3))
+    default = model.predict(obs, target=1, value_index=0, n_latents=5, seed=1)
+    explicit = model.predict(obs, target=1, value_index=0, n_latents=5, seed=1, setting=chosen)
+    plain = model.predict(obs, target=1, value_index=0, n_latents=5, seed=1, setting=InferenceSetting())
+    np.testing.assert_array_equal(default.samples, explicit.samples)
+    assert not np.allclose(default.samples, plain.samples)
+    with pytest.raises(ValueError, match=r"setting: expected an activa.model.inference.InferenceSetting, got 'off'"):
+        model.predict(obs, target=1, value_index=0, setting="off")

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from activa.data import format
-from activa.eval import scoring
+from activa.eval import scoring, spread
+from activa.model import checkpoint
 
 
 def activa(root, *args):
@@ -51,8 +52,15 @@ def trained(run):
                "--out-samples", out / "gauss2.train.parquet", "--out-scms", out / "gauss2.train.scms.parquet")
     assert r.returncode == 0, r.stderr
     r = activa(root, "train", *cfg, "--variant", "gauss2", "--data", out / "gauss2.train.parquet", "--no-progress",
-               "--checkpoint", out / "ck.msgpack", "--out-model", out / "model.msgpack", "--out-log",
+               "--checkpoint", out / "ck.msgpack", "--out-model", out / "trained.msgpack", "--out-log",
                out / "train_log.csv", "--out-figures", out / "loss.png", out / "loss.pdf")
+    assert r.returncode == 0, r.stderr
+    r = activa(root, "simulate", *cfg, "--family", "gauss2", "--split", "validation", "--no-progress",
+               "--out-samples", out / "gauss2.validation.parquet", "--out-scms", out / "gauss2.validation.scms.parquet")
+    assert r.returncode == 0, r.stderr
+    r = activa(root, "select-inference", *cfg, "--model", out / "trained.msgpack", "--data",
+               out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", out / "model.msgpack",
+               "--out-table", out / "inference.csv", "--no-progress")
     assert r.returncode == 0, r.stderr
     for method, n_latents in (("activa", 3), ("activa_1latent", 1)):  # the smoke config's activa.inference
         r = activa(root, "predict", *cfg, "--method", method, "--model", out / "model.msgpack", "--family", "gauss2",
@@ -80,8 +88,11 @@ def test_predictions_cover_every_interventional_regime(run):
 def test_metrics_rows_and_determinism(run, tmp_path):
     root, out, cfg = run
     frame, meta = scoring.read_metrics(out / "gauss2.metrics.parquet")
-    assert len(frame) == 16 * 2 and list(frame.columns) == ["scm", "regime", "target", "value_index",
-                                                          *scoring.METRIC_COLUMNS, *dict(scoring.EFFECT_COLUMNS)]
+    assert len(frame) == 16 * 2 and list(frame.columns) == [
+        "scm", "regime", "target", "value_index", *scoring.METRIC_COLUMNS, *dict(scoring.EFFECT_COLUMNS),
+        "energy_score", *spread.SPREAD_COLUMNS, *spread.PIT_COLUMNS]
+    # every true sample of the non-target variable has its PIT counted; the baseline sets V_t exactly
+    assert (frame[list(spread.PIT_COLUMNS)].sum(axis=1) == 40).all() and (frame.spread_pred_target == 0).all()
     assert ((frame.desc_n + frame.nondesc_n) == 1).all()  # d = 2: one non-target per pair
     assert meta["method"] == "baseline" and meta["family"] == "gauss2"
     assert (frame.mmd >= 0).all() and (frame.p_value.between(0, 1)).all()
@@ -151,6 +162,69 @@ def test_activa_predictions_match_the_truth_layout(trained):
         assert pred.meta["method"] == method and pred.meta["n_latents"] == n_latents
         assert pred.meta["variant"] == "gauss2"
 
+
+
+def test_select_inference_chooses_a_setting_on_the_validation_split(trained, tmp_path):
+    """The model file gets the chosen setting and every candidate's validation scores; predict uses the setting;
+    the same file selected again is not scored again and gives the same bytes; a named setting is taken as is."""
+    root, out, cfg = trained
+    table = pd.read_csv(out / "inference.csv")
+    assert table["name"].tolist() == ["off", "off_scaled", "decoder", "decoder_scaled", "all", "all_scaled"]
+    assert table["chosen"].sum() == 1 and (table["variant"] == "gauss2").all() and (table["family"] == "gauss2").all()
+    assert (table.loc[[0, 2, 4], ["scale_target", "scale_other"]] == 1.0).all(axis=None)
+    assert (table["energy_score_lo"] <= table["energy_score"]).all() and table["p_vs_default"].iloc[1:].notna().all()
+    _, meta = checkpoint.load(out / "model.msgpack")
+    chosen = table[table["chosen"]].iloc[0]
+    assert meta["inference"]["setting"] == {"dropout": chosen["dropout"], "scale_target": chosen["scale_target"],
+                                            "scale_other": chosen["scale_other"]}
+    assert meta["inference"]["validation"] == {"file": "gauss2.validation.parquet", "family": "gauss2", "scms": 8,
+                                               "pairs": 16}
+    assert format.read_samples(out / "activa.pred.parquet").meta["inference"] == meta["inference"]["setting"]
+    r = activa(root, "select-inference", *cfg, "--model", out / "model.msgpack", "--data",
+               out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", tmp_path / "again.msgpack",
+               "--out-table", tmp_path / "again.csv", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert "candidates scored as stored in" in r.stderr
+    assert (tmp_path / "again.msgpack").read_bytes() == (out / "model.msgpack").read_bytes()
+    assert (tmp_path / "again.csv").read_bytes() == (out / "inference.csv").read_bytes()
+    named = tmp_path / "off.yaml"
+    named.write_text("activa:\n  inference:\n    setting: decoder_scaled\n")
+    r = activa(root, "select-inference", *cfg, "--config", named, "--model", out / "model.msgpack", "--data",
+               out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", tmp_path / "named.msgpack",
+               "--out-table", tmp_path / "named.csv", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert pd.read_csv(tmp_path / "named.csv").set_index("name")["chosen"].idxmax() == "decoder_scaled"
+    assert checkpoint.load(tmp_path / "named.msgpack")[1]["inference"]["choice"] == "decoder_scaled"
+
+
+def test_select_inference_refuses_a_split_other_than_validation(trained, tmp_path):
+    root, out, cfg = trained
+    r = activa(root, "select-inference", *cfg, "--model", out / "trained.msgpack", "--data",
+               out / "gauss2.samples.parquet", "--n-latents", 3, "--out-model", tmp_path / "m.msgpack",
+               "--out-table", tmp_path / "t.csv", "--no-progress")
+    assert r.returncode == 2
+    assert (f"{out / 'gauss2.samples.parquet'}: holds split 'test', but model 'gauss2' is chosen on split "
+            "'validation'") in r.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_calibration_and_settings_tables(trained, tmp_path):
+    root, out, cfg = trained
+    r = activa(root, "calibration-table", *cfg, "--metrics", out / "gauss2.metrics.parquet",
+               out / "activa.metrics.parquet", out / "activa_1latent.metrics.parquet", "--out-prefix",
+               tmp_path / "calibration", "--out-figures", tmp_path / "c.png", tmp_path / "c.pdf")
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "calibration.csv")
+    assert table["method"].tolist() == ["baseline", "activa", "activa_1latent"] and (table["pairs"] == 32).all()
+    assert table[["energy_score", "spread_other", "coverage50", "coverage90"]].notna().all(axis=None)
+    assert table["spread_target"].iloc[0] == 0  # the baseline sets V_t exactly; the truth has its jitter
+    assert table[list(spread.PIT_COLUMNS)].sum(axis=1).tolist() == [16 * 2 * 40] * 3
+    assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "c.png").stat().st_size > 0
+    assert "| Gauss 2 | baseline | 16 |" in (tmp_path / "calibration.md").read_text()
+    r = activa(root, "settings-table", *cfg, "--tables", out / "inference.csv", "--out-prefix", tmp_path / "settings")
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "settings.md").read_text()
+    assert text.count("(chosen)") == 1 and "| gauss2 | Gauss 2 | " in text
 
 
 def test_predict_without_n_latents_uses_the_model_config(trained, tmp_path):

@@ -171,6 +171,16 @@ class Samples:
         """These samples on the SCMs at ``rows`` (indices into the SCM axis), in that order."""
         return replace(self, samples=self.samples[rows], scm=self.scm[rows])
 
+    def digest(self) -> str:
+        """SHA-256 of the arrays (not the metadata): equal for two files holding the same samples whatever else
+        their metadata records (e.g. the other splits' sizes of the config that wrote them)."""
+        h = hashlib.sha256()
+        for array in (self.samples, self.target, self.value_index, self.value, self.scm, self.regime):
+            array = np.ascontiguousarray(array)
+            h.update(f"{array.dtype.str}{array.shape}".encode())
+            h.update(array.tobytes())
+        return h.hexdigest()
+
 
 def write_samples(path: str | Path, data: Samples, meta: dict) -> None:
     """Write ``data`` (every SCM has the same regimes) as a samples or predictions file."""

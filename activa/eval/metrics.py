@@ -61,6 +61,13 @@ with ground cost ``|a-b|^p``; returns ``(min cost)^(1/p)``, i.e. W_p (p=2 gives 
     ``tol = 1e-10 * (|E_obs| + n m / (n+m) * mean(D))`` is far below any genuine difference but above
     floating-point rounding, so relabellings with mathematically equal statistics count as ties.
 
+``energy_score()`` -- the energy score of the prediction y as a forecast of the truth's samples (Gneiting &
+    Raftery, JASA 2007, eq. 22, a strictly proper scoring rule for distributions on R^d), averaged over the
+    n truth samples: ``A - sum_{i!=j}(Dyy)/(2 m (m-1))`` (the "fair" ensemble form, Ferro 2014, whose
+    expectation is the score of the distribution the m predicted samples are drawn from). Lower is better; in
+    data units. ``2 * energy_score = energy_distance(unbiased=True) + By`` with By a property of the truth alone,
+    so for one truth it ranks predictions as the unbiased energy distance does. Needs m >= 2.
+
 ``score_pairs(conventions=...)`` computes any set of named metrics in one pass; the pipeline builds its
 specs from the config's ``metrics`` section (``activa.eval.scoring.conventions``). The single-metric functions above are thin wrappers around it.
 """
@@ -80,6 +87,7 @@ __all__ = [
     "wasserstein",
     "energy_distance",
     "energy_test_pvalue",
+    "energy_score",
     "score_pairs",
 ]
 
@@ -93,6 +101,7 @@ _SPEC_DEFAULTS: dict[str, dict] = {
     "wasserstein": {"p": 1},
     "energy": {"form": "szekely", "unbiased": False},
     "energy_test": {"n_permutations": None, "plus_one": False},
+    "energy_score": {},
 }
 
 _DEFAULT_CHUNK = 2000
@@ -173,7 +182,7 @@ def _normalise_spec(name, spec, n_permutations: int) -> dict:
     elif metric == "energy":
         _check_choice(where, "form", out["form"], _ENERGY_FORMS)
         out["unbiased"] = _check_bool(where, "unbiased", out["unbiased"])
-    else:  # energy_test
+    elif metric == "energy_test":
         if out["n_permutations"] is None:
             out["n_permutations"] = n_permutations
         b = out["n_permutations"]
@@ -189,6 +198,8 @@ def _check_sizes(name: str, spec: dict, n: int, m: int) -> None:
     where = f"conventions[{name!r}]"
     if spec["metric"] in ("mmd", "energy") and spec["unbiased"] and (n < 2 or m < 2):
         raise ValueError(f"{where}: the unbiased estimate needs n >= 2 and m >= 2 samples; got n={n}, m={m}")
+    if spec["metric"] == "energy_score" and m < 2:
+        raise ValueError(f"{where}: the energy score needs m >= 2 predicted samples; got m={m}")
     if spec["metric"] == "mmd" and spec["bandwidth"] == "median_x" and n < 2:
         raise ValueError(f"{where}: bandwidth 'median_x' needs n >= 2 samples in x; got n={n}")
 
@@ -327,6 +338,12 @@ def _energy_kernel(chunk: _Chunk, *, form: str, unbiased: bool) -> np.ndarray:
     return e
 
 
+def _energy_score_kernel(chunk: _Chunk) -> np.ndarray:
+    _, syy, sxy = chunk.block_sums("D")
+    n, m = chunk.n, chunk.m
+    return sxy / (n * m) - syy / (2.0 * m * (m - 1))
+
+
 def _group_indicators(n: int, m: int, n_permutations: int, seed: int) -> np.ndarray:
     """0/1 matrix S [n+m, 1+n_permutations]: column 0 the observed labelling (x first), then one
     column per relabelling rng.permutation(n+m)[:n] with rng = Generator(PCG64(seed))."""
@@ -367,9 +384,11 @@ def score_pairs(x, y, *, conventions: Mapping[str, Mapping], n_permutations: int
 
     Args:
         x: ground truth [P, n, d]; y: predictions [P, m, d].
-        conventions: name -> spec, a spec being {"metric": "mmd" | "wasserstein" | "energy" | "energy_test",
+        conventions: name -> spec, a spec being {"metric": "mmd" | "wasserstein" | "energy" | "energy_test" |
+            "energy_score",
             plus that metric's convention keys (mmd: squared, unbiased, bandwidth, kernel_scale;
-            wasserstein: p; energy: form, unbiased; energy_test: n_permutations, plus_one)}; missing keys take
+            wasserstein: p; energy: form, unbiased; energy_test: n_permutations, plus_one; energy_score:
+            none)}; missing keys take
             the defaults of the single-metric functions. See the module docstring.
         n_permutations: default for energy_test specs without their own 'n_permutations'.
         seed: seed of the permutations of every energy_test spec.
@@ -417,6 +436,8 @@ def score_pairs(x, y, *, conventions: Mapping[str, Mapping], n_permutations: int
                     value = _wasserstein_kernel(chunk, p=spec["p"])
                 elif kind == "energy":
                     value = _energy_kernel(chunk, form=spec["form"], unbiased=spec["unbiased"])
+                elif kind == "energy_score":
+                    value = _energy_score_kernel(chunk)
                 else:
                     value = _energy_test_kernel(chunk, s=indicators[spec["n_permutations"]], plus_one=spec["plus_one"])
                 out[name][start:stop] = value
@@ -465,6 +486,11 @@ def wasserstein(x, y, *, p: int = 1) -> np.ndarray:
 def energy_distance(x, y, *, form: str = "szekely", unbiased: bool = False) -> np.ndarray:
     """Energy distance [P]: form 'szekely' 2A-Bx-By, 'half' (2A-Bx-By)/2, 'scaled' nm/(n+m)(2A-Bx-By)."""
     return _single(x, y, {"metric": "energy", "form": form, "unbiased": unbiased})
+
+
+def energy_score(x, y) -> np.ndarray:
+    """Energy score [P] of the predicted samples y as a forecast of the truth's samples x (module docstring)."""
+    return _single(x, y, {"metric": "energy_score"})
 
 
 def energy_test_pvalue(x, y, *, n_permutations: int = 100, seed: int, plus_one: bool = False) -> np.ndarray:

@@ -6,7 +6,9 @@ every sample weigh 1 instead of 1/N, which multiplies the transport cost by N (t
 ground-truth samples).
 
 Metric files (``results/metrics/<method>/<family>.parquet``) have one row per pair with the columns of
-``METRICS_SCHEMA`` and the ``activa`` key-value metadata (method, family, conventions, seed).
+``METRICS_SCHEMA`` and the ``activa`` key-value metadata (method, family, conventions, seed): the four metrics,
+the effect columns, and the calibration readings of ``activa.eval.spread``: the energy score (proper), the
+spreads of prediction and truth, the prediction's PIT histogram of the true values of the non-target variables.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ import pyarrow.parquet as pq
 from activa import __version__
 from activa.data.format import META_KEY, DataError, Samples, TrueMeans, atomic_path
 from activa.data.scm import seed_sequence
-from activa.eval import metrics
+from activa.eval import metrics, spread
 
 METRIC_COLUMNS = ("mmd", "wsd", "erg", "p_value")
 # activa.eval.effects.pair_errors: per pair, the summed |predicted mean - true mean| over the target's
 # descendants / non-descendants (the target itself excluded) and how many there are
 EFFECT_COLUMNS = (("desc_err_sum", pa.float64()), ("desc_n", pa.int16()), ("nondesc_err_sum", pa.float64()),
                   ("nondesc_n", pa.int16()))
+PIT_STREAM = 1  # the randomised PIT's stream: SeedSequence([the metrics seed, PIT_STREAM])
 METRICS_SCHEMA = pa.schema([
     pa.field("scm", pa.int32(), nullable=False),
     pa.field("regime", pa.int16(), nullable=False),
@@ -36,6 +39,9 @@ METRICS_SCHEMA = pa.schema([
     pa.field("value_index", pa.int16(), nullable=False),
     *[pa.field(c, pa.float64(), nullable=False) for c in METRIC_COLUMNS],
     *[pa.field(c, t, nullable=False) for c, t in EFFECT_COLUMNS],
+    pa.field("energy_score", pa.float64(), nullable=False),
+    *[pa.field(c, pa.float64(), nullable=True) for c in spread.SPREAD_COLUMNS],  # other: NaN when d = 1
+    *[pa.field(c, pa.int32(), nullable=False) for c in spread.PIT_COLUMNS],
 ])
 
 
@@ -46,6 +52,7 @@ def conventions(metrics_config: dict) -> dict:
         "wsd": {"metric": "wasserstein", "p": metrics_config["wsd"]["p"]},
         "erg": {"metric": "energy", **metrics_config["erg"]},
         "p_value": {"metric": "energy_test", **metrics_config["p_value"]},
+        "energy_score": {"metric": "energy_score"},
     }
 
 
@@ -115,7 +122,7 @@ def score(truth: Samples, pred: Samples, metrics_config: dict, seed: int, means:
     from activa.eval.effects import pair_errors
 
     x, y, idx = pair_arrays(truth, pred, truth_name, pred_name)
-    values = score_arrays(x, y, metrics_config, seed, progress)
+    values = score_arrays(x, y, metrics_config, seed, progress, include=(*METRIC_COLUMNS, "energy_score"))
     S, R = pred.samples.shape[:2]
     frame = pd.DataFrame({
         "scm": np.repeat(pred.scm, R).astype(np.int32),
@@ -128,6 +135,14 @@ def score(truth: Samples, pred: Samples, metrics_config: dict, seed: int, means:
     errors = pair_errors(means, pred, pred_name)
     for column, dtype in EFFECT_COLUMNS:
         frame[column] = errors[column].reshape(-1).astype(dtype.to_pandas_dtype())
+    target = frame["target"].to_numpy().astype(np.int64)
+    frame["energy_score"] = np.asarray(values["energy_score"], dtype=np.float64)
+    for column, value in spread.spreads(x, y, target).items():
+        frame[column] = value
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, PIT_STREAM])))
+    counts = spread.pit_counts(x, y, target, rng)
+    for k, column in enumerate(spread.PIT_COLUMNS):
+        frame[column] = counts[:, k].astype(np.int32)
     return frame
 
 

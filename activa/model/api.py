@@ -5,6 +5,7 @@
     pred = model.predict(observational, target=0, value_index=0)   # observational: [N, d] array
     pred.samples     # [N, d] samples of the predicted p(V | do(V_target = values[value_index]))
     pred.weights, pred.means, pred.covs   # the predicted Gaussian mixture ([M], [M, d], [M, d, d])
+    model.setting        # how it predicts by default: dropout, covariance scale (chosen on validation data)
 
 The model accepts any number of variables d; ``value_index`` indexes ``model.intervention_values`` (the
 values the model was trained with, e.g. (5.0,) for the linear families, (0.0,) = knockout for SERGIO).
@@ -20,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from activa.model import architectures, checkpoint, shipped
-from activa.model.inference import check_inputs, check_outputs, predict_batch
+from activa.model.inference import InferenceSetting, check_inputs, check_outputs, predict_batch
 
 
 class Prediction(NamedTuple):
@@ -40,6 +41,9 @@ class TrainedModel:
         self.config = model_config
         self.meta = meta
         self.module = architectures.build(model_config, precision)
+        where = f"model '{meta.get('variant')}': metadata key 'inference'"
+        self.setting = (InferenceSetting.from_dict(meta["inference"]["setting"], where) if "inference" in meta
+                        else InferenceSetting())
 
     @classmethod
     def load(cls, path: str | Path, precision: str = "float32") -> "TrainedModel":
@@ -65,12 +69,18 @@ class TrainedModel:
         return tuple(self.meta["intervention_values"])
 
     def predict(self, observational, target: int, value_index: int, *, n_samples: int | None = None,
-                n_latents: int | None = None, seed: int = 0) -> Prediction:
+                n_latents: int | None = None, seed: int = 0, setting: InferenceSetting | None = None) -> Prediction:
         """Predict p(V | do(V_target = intervention_values[value_index])) from observational samples [N, d].
 
         n_latents: latents drawn per query; by default the model config's ``n_latents`` (50, v2 section 6.1).
         n_samples: samples drawn from the predicted mixture; by default N.
+        setting: how to predict (dropout, covariance scale); by default ``self.setting``, the one chosen for the
+        model on validation data and stored in its file (the tables' setting), else none (dropout off, scale 1).
+        With dropout on, ``weights``, ``means`` and ``covs`` are the L latents decoded with one mask each.
         """
+        setting = self.setting if setting is None else setting
+        if not isinstance(setting, InferenceSetting):
+            raise ValueError(f"setting: expected an activa.model.inference.InferenceSetting, got {setting!r}")
         x = np.asarray(observational)
         if x.dtype.kind not in "fiu":
             raise ValueError(f"observational: expected an array of real numbers, got dtype {x.dtype}")
@@ -92,6 +102,7 @@ class TrainedModel:
             raise ValueError(f"n_latents: expected an integer >= 1, got {n_latents!r}")
         samples, (w, m, c) = predict_batch(
             self.params, self.module, jnp.asarray(x[None], jnp.float32), jnp.asarray([target]),
-            jnp.asarray([value_index]), jax.random.key(seed), n_latents, n_samples or N, mixture=True)
+            jnp.asarray([value_index]), jax.random.key(seed), n_latents, n_samples or N, mixture=True,
+            dropout=setting.dropout, scale=setting.scale())
         check_outputs(np.asarray(samples))
         return Prediction(np.asarray(samples[0]), np.asarray(w[0]), np.asarray(m[0]), np.asarray(c[0]))

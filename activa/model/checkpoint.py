@@ -60,6 +60,14 @@ def load(path: str | Path, template: dict | None = None) -> tuple[dict, dict]:
     return tree, meta
 
 
+def params_digest(tree: dict) -> str:
+    """SHA-256 of a model file's parameters alone (their msgpack bytes): the same for two files whose metadata
+    differ, e.g. a model and the same model with its inference setting."""
+    import hashlib
+
+    return hashlib.sha256(serialization.msgpack_serialize(serialization.to_state_dict(tree["params"]))).hexdigest()
+
+
 def read_trained(path: str | Path) -> tuple[dict, int]:
     """(metadata, number of parameters) of a trained-model file; ``DataError`` if it is not one."""
     tree, meta = load(path)

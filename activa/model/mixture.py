@@ -98,13 +98,13 @@ def low_rank_covariance(factors: jax.Array, eps: float) -> jax.Array:
     return factors @ jnp.swapaxes(factors, -1, -2) + eps * jnp.eye(factors.shape[-2])
 
 
-def sample_low_rank_gaussian(key: jax.Array, means: jax.Array, factors: jax.Array, eps: float) -> jax.Array:
-    """One draw from each N(mean, u u^T + eps I): means [..., d], factors u [..., d, e] -> [..., d].
+def low_rank_deviation(key: jax.Array, factors: jax.Array, eps: float) -> jax.Array:
+    """One draw from each N(0, u u^T + eps I): factors u [..., d, e] -> [..., d].
 
-    mean + u xi + sqrt(eps) zeta with xi ~ N(0, I_e), zeta ~ N(0, I_d): exact (its covariance is u u^T + eps I)
-    and without factorising anything.
+    u xi + sqrt(eps) zeta with xi ~ N(0, I_e), zeta ~ N(0, I_d): exact (its covariance is u u^T + eps I)
+    and without factorising anything. A draw of N(mean, D (u u^T + eps I) D) is mean + D times it.
     """
     k_xi, k_zeta = jax.random.split(key)
     xi = jax.random.normal(k_xi, factors.shape[:-2] + factors.shape[-1:])
-    zeta = jax.random.normal(k_zeta, means.shape)
-    return means + jnp.einsum("...de,...e->...d", factors, xi) + math.sqrt(eps) * zeta
+    zeta = jax.random.normal(k_zeta, factors.shape[:-1])
+    return jnp.einsum("...de,...e->...d", factors, xi) + math.sqrt(eps) * zeta

@@ -115,8 +115,10 @@ class ActivaV1(nn.Module):
         kl = diagonal_logpdf(out["z"], out["mu"], out["logvar"]) - self.prior_logpdf(out["z"])
         return nll, kl
 
-    def sample_latents(self, obs: jax.Array, target: jax.Array, value_index: jax.Array, n_latents: int) -> jax.Array:
-        """n_latents draws from q(z | D, do) per query (v1 Figure 1): obs [Q, N, d] -> z [Q, n_latents, d, l]."""
-        mu, logvar = self.posterior(augment(obs, target, value_index, self.cfg.n_values), False)
+    def sample_latents(self, obs: jax.Array, target: jax.Array, value_index: jax.Array, n_latents: int,
+                       train: bool = False) -> jax.Array:
+        """n_latents draws from q(z | D, do) per query (v1 Figure 1): obs [Q, N, d] -> z [Q, n_latents, d, l].
+        ``train``: the encoder with dropout (needs the "dropout" RNG; one mask for the batch's attention)."""
+        mu, logvar = self.posterior(augment(obs, target, value_index, self.cfg.n_values), train)
         eps = jax.random.normal(self.make_rng("latent"), (mu.shape[0], n_latents) + mu.shape[1:])
         return mu[:, None] + jnp.exp(0.5 * logvar)[:, None] * eps

@@ -240,13 +240,17 @@ class ACTIVA(nn.Module):
             out["z"], out["prior_logits"], out["prior_means"], self.cfg.prior_variance)
         return nll, kl
 
-    def sample_latents(self, obs: jax.Array, target: jax.Array, value_index: jax.Array, n_latents: int) -> jax.Array:
-        """n_latents draws from the prior p(z | D, do) per query: obs [Q, N, d] -> z [Q, n_latents, d, l]."""
-        (logits, means), _ = self.prior(augment(obs, target, value_index, self.cfg.n_values), False)
+    def sample_latents(self, obs: jax.Array, target: jax.Array, value_index: jax.Array, n_latents: int,
+                       train: bool = False) -> jax.Array:
+        """n_latents draws from the prior p(z | D, do) per query: obs [Q, N, d] -> z [Q, n_latents, d, l].
+        ``train``: the embedding with dropout (needs the "dropout" RNG; one mask for the batch's attention)."""
+        (logits, means), _ = self.prior(augment(obs, target, value_index, self.cfg.n_values), train)
         keys = jax.random.split(self.make_rng("latent"), obs.shape[0])
         return jax.vmap(sample_isotropic_mixture, in_axes=(0, 0, 0, None, None))(
             keys, logits, means, self.cfg.prior_variance, n_latents)
 
-    def decode_query(self, z: jax.Array, target: jax.Array, value_index: jax.Array, factor: bool = False):
-        """The decoded mixture of latents z [Q, d, l] (the query is already in z for v2); ``factor``: Decoder's."""
-        return self.decoder(z, False, factor)
+    def decode_query(self, z: jax.Array, target: jax.Array, value_index: jax.Array, train: bool = False,
+                     factor: bool = False):
+        """The decoded mixture of latents z [Q, d, l] (the query is already in z for v2); ``factor``: Decoder's.
+        ``train``: with dropout (needs the "dropout" RNG)."""
+        return self.decoder(z, train, factor)

@@ -14,7 +14,8 @@ by the new one (steps numbered on), and ``steps`` and ``total_steps`` count ever
 scratch starts a new lineage. Entry fields: SHA-256 and size of both files, architecture, parameters, model and
 training config (of the last run), training data (family, SCMs of the last run, samples per regime, seed),
 steps, lineage, seconds (over the runs), steps/s and device of the last run, package versions, final loss and
--log p per sample (last 10% of the last run).
+-log p per sample (last 10% of the last run). Then every shipped model's inference setting is chosen on its
+validation split, as the pipeline chooses it (``select_inference.py``), and recorded in its file and entry.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from activa import config as cfg  # noqa: E402
 from activa.data.format import atomic_path, sha256  # noqa: E402
@@ -106,8 +108,10 @@ def main() -> None:
     parser.add_argument("--config", action="append", type=Path, default=None)
     parser.add_argument("--to", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--note", default=None, help="the manifest's note (default: keep it)")
+    parser.add_argument("--networks", type=Path, default=None, help="SERGIO's networks (default resources/grn)")
     args = parser.parse_args()
-    config = cfg.load_config(args.config or [Path(__file__).resolve().parents[2] / "config" / "config.yaml"])
+    configs = args.config or [Path(__file__).resolve().parents[2] / "config" / "config.yaml"]
+    config = cfg.load_config(configs)
     manifest_path = args.to / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {
         "format": FORMAT, "note": "", "models": {}}
@@ -125,6 +129,10 @@ def main() -> None:
         manifest["note"] = args.note
     with atomic_path(manifest_path) as path:
         path.write_text(json.dumps(manifest, indent=1) + "\n")
+    from select_inference import select
+
+    with tempfile.TemporaryDirectory() as work:
+        select(list(summary["ship"]), args.to, configs, args.networks, Path(work))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ REFERENCE_METHODS = ["paper_baseline", "no_effect", "oracle_graph", "dowhy_gcm",
 # dowhy_gcm's worker processes: one per 100 SCMs of its subset, at most 4 (starting a worker costs seconds)
 DOWHY_THREADS = min(4, 1 + config["references"]["dowhy_gcm"]["scms"] // 100)
 LATENTS_TABLE = multiext("results/tables/latents", ".csv", ".md", ".tex")
+CALIBRATION_TABLE = multiext("results/tables/calibration", ".csv", ".md", ".tex")
+INFERENCE_SETTINGS_TABLE = multiext("results/tables/inference_settings", ".csv", ".md", ".tex")
 
 # ACTIVA: the variants trained in this run. The v2 variant that tests a family gives Table 1's methods
 # activa / activa_1latent on it; a v1 variant's predictions are the method named after the variant.
@@ -80,7 +82,7 @@ for _family in HYPOTHESIS_FAMILIES:
 
 wildcard_constraints:
     family="|".join(config["families"]),
-    split="train|test",
+    split="train|validation|test",
     method="|".join(["baseline", *REFERENCE_METHODS, *ACTIVA_METHODS, *VARIANT_METHODS]),
     variant="|".join(ACTIVA["variants"]),
 
@@ -125,6 +127,18 @@ def shipped_files(wildcards):
 def n_latents_of(wildcards):
     """Latents per query of predictions results/predictions/{method}/{family}.parquet (activa.inference)."""
     return ACTIVA["inference"]["methods"].get(wildcards.method, ACTIVA["inference"]["variant_methods"])
+
+
+def validation_of(wildcards):
+    """The validation split on which variant {variant}'s inference setting is chosen: its training family's."""
+    return f"results/data/{ACTIVA['variants'][wildcards.variant]['train_on']}/validation.samples.parquet"
+
+
+def select_latents_of(wildcards):
+    """Latents per query when choosing variant {variant}'s setting: as Table 1's ACTIVA (v2) or its own (v1)."""
+    if ACTIVA["variants"][wildcards.variant]["architecture"] == "v1":
+        return ACTIVA["inference"]["variant_methods"]
+    return ACTIVA["inference"]["methods"]["activa"]
 
 
 def model_of(wildcards):

@@ -3,7 +3,8 @@ rule pretrained:
 
     Checks the model file and its training log against the SHA-256 in models/manifest.json and that the model
     is the configured variant (architecture, model config, training family), then writes what rule train
-    would: the model file, the training log and its loss curve.
+    would: the model file (whose inference setting rule select_inference chooses again), the training log and
+    its loss curve.
     """
     wildcard_constraints:
         variant=one_of(PRETRAINED),
@@ -11,7 +12,7 @@ rule pretrained:
         manifest=ACTIVA["pretrained"]["manifest"],
         files=shipped_files,
     output:
-        model="results/models/{variant}/model.msgpack",
+        model="results/models/{variant}/trained.msgpack",
         train_log="results/models/{variant}/train_log.csv",
         figure=report(
             "results/figures/loss_{variant}.png",

@@ -196,3 +196,78 @@ rule training_cost:
     shell:
         "python -m activa training-cost {params.config_args} --models {input.models} --logs {input.logs} "
         "--out-prefix results/tables/training_cost 2> {log}"
+
+
+rule calibration_table:
+    """How well each method's predicted distribution is calibrated on Table 1's families: energy score, spread
+    ratio, interval coverage (table), PIT histograms and coverage curves (figure)."""
+    input:
+        [
+            *expand(
+                "results/metrics/{method}/{family}.parquet",
+                method=["baseline", *REFERENCE_METHODS],
+                family=[f for f in TABLE1_FAMILIES if f in FAMILIES],
+            ),
+            *expand(
+                "results/metrics/{method}/{family}.parquet",
+                method=ACTIVA_METHODS,
+                family=[f for f in TABLE1_FAMILIES if f in ACTIVA_FAMILIES],
+            ),
+        ],
+    output:
+        table=report(
+            CALIBRATION_TABLE,
+            caption=report_caption("calibration_table"),
+            category="Tables",
+            labels=lambda wildcards, output: {"table": "calibration"},
+        ),
+        figure=report(
+            "results/figures/calibration.png",
+            caption=report_caption("calibration_figure"),
+            category="Figures",
+            labels=lambda wildcards, output: {"figure": "calibration (PIT, coverage)"},
+        ),
+        figure_pdf="results/figures/calibration.pdf",
+    params:
+        config_args=CONFIG_ARGS,
+        reads=config_subset("seed", "intervals", "table1.rows"),
+    log:
+        "results/logs/tables/calibration.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa calibration-table {params.config_args} --metrics {input} "
+        "--out-prefix results/tables/calibration --out-figures {output.figure} {output.figure_pdf} 2> {log}"
+
+
+rule inference_settings_table:
+    """Every model's inference candidates on the validation split of its training family, the chosen one marked."""
+    input:
+        expand("results/models/{variant}/inference.csv", variant=ACTIVA["train"]),
+    output:
+        report(
+            INFERENCE_SETTINGS_TABLE,
+            caption=report_caption("inference_settings"),
+            category="Tables",
+            labels=lambda wildcards, output: {"table": "inference settings (validation)"},
+        ),
+    params:
+        config_args=CONFIG_ARGS,
+        reads=config_subset(
+            "activa.inference.select.alpha", *(f"families.{f}.label" for f in config["families"])
+        ),
+    log:
+        "results/logs/tables/inference_settings.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa settings-table {params.config_args} --tables {input} "
+        "--out-prefix results/tables/inference_settings 2> {log}"

@@ -10,7 +10,7 @@ rule train:
     input:
         lambda wildcards: f"results/data/{ACTIVA['variants'][wildcards.variant]['train_on']}/train.samples.parquet",
     output:
-        model="results/models/{variant}/model.msgpack",
+        model="results/models/{variant}/trained.msgpack",
         train_log="results/models/{variant}/train_log.csv",
         figure=report(
             "results/figures/loss_{variant}.png",

@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from activa import config as cfg  # noqa: E402
 from activa.eval.intervals import EFFECTS, per_scm, per_scm_effect, wilcoxon_less  # noqa: E402
-from activa.eval.scoring import read_metrics  # noqa: E402
 
 METRICS = (("mmd", "MMD", 3), ("wsd", "WSD", 2), ("erg", "ERG", 2), ("desc", "Desc.", 2), ("nondesc", "Non-desc.", 2),
            ("energy_score", "Energy score", 3))
@@ -71,12 +70,13 @@ def main() -> None:
         if method in ("baseline", "paper_baseline", "no_effect", "oracle_graph", "dowhy_gcm", "truth_resample",
                       "truth_pooled") or not before_path.exists():
             continue
-        after, before = read_metrics(after_path)[0], read_metrics(before_path)[0]
+        # plain reads: a run before the calibration columns existed has metrics files without them
+        after, before = pd.read_parquet(after_path), pd.read_parquet(before_path)
         base_path = args.after / "metrics" / "baseline" / f"{family}.parquet"
-        base = read_metrics(base_path)[0] if base_path.exists() else None
+        base = pd.read_parquet(base_path) if base_path.exists() else None
         for metric, label, digits in METRICS:
-            if metric not in before.columns:
-                continue
+            if (f"{metric}_err_sum" if metric in EFFECTS else metric) not in before.columns:
+                continue  # the energy score: not in a run from before it existed
             a, b = scm_means(after, metric), scm_means(before, metric)
             joined = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner")
             diff = (joined["a"] - joined["b"]).to_numpy()

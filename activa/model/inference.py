@@ -4,6 +4,9 @@ decoded mixtures (L * c components, weights w_c / L) and sample from it.
 v2 (section 6.1) draws the latents from the prior p(z | D, do); L = 50 in its text, 1 in its Table 1 caption.
 v1 (Figure 1) draws them from the encoder q(z | D, do). L is a config value; the model's ``sample_latents``
 decides where the latents come from. ``predict_split`` answers every interventional query of a dataset file.
+
+How the network runs while it predicts, with dropout off or as trained, and whether the decoded spread is
+rescaled, is an ``InferenceSetting``; each model's is chosen on validation data (``activa.eval.selection``).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ class InferenceSetting:
     with its own dropout masks, the decoder as trained) or "all" (the embedding of the observational data too,
     one mask per latent). scale_target, scale_other: the decoded components' covariances become
     D (u u^T + eps I) D with D = diag(scale_target on the target's row, scale_other on the others'), a
-    post-hoc spread scale (1, 1: none). Chosen per model on its validation split (``activa.eval.inference``).
+    post-hoc spread scale (1, 1: none). Chosen per model on its validation split (``activa.eval.selection``).
     """
 
     dropout: str = "off"

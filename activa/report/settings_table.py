@@ -57,8 +57,8 @@ def to_markdown(table: pd.DataFrame, alpha: float | None) -> str:
             "SCMs]; p vs off: one-sided Wilcoxon signed-rank test, paired by validation SCM, of the candidate's "
             "score being below the default's. Candidates: dropout off (Flax's deterministic network), decoder (each "
             "decoded latent with its own dropout masks), all (the embedding too); _scaled: the decoded covariances "
-            "scaled by D Sigma D with D the fitted scale on the target's row and on the others', fitted on the same "
-            "split. Spread: predicted over true standard deviation; coverage: of the central 50 % / 90 % predicted "
+            "become D Sigma D, D = 1 on the target's row and the other variables' scale (fitted on the same split by "
+            "the energy score) elsewhere. Spread: predicted over true standard deviation; coverage: of the central 50 % / 90 % predicted "
             "intervals by the true values of the non-target variables (activa/eval/spread.py).")
     return "\n".join(lines + ["", note, ""])
 

@@ -10,8 +10,11 @@ trained: the ``train`` stage warm-started from ``models/<arch>/<variant>.msgpack
 on the paper-scale training split, with a cosine schedule over about ``--seconds`` of training (``budget``). Its
 lineage records the run with this machine's device (a CPU run). Then the ``select-inference`` stage scores its
 candidate settings on the validation split, and the script prints its candidates beside the shipped model's
-(stored in its file by ``select_inference.py``). Writes ``<out>/<variant>/``: ``trained.msgpack``,
-``train_log.csv``, the loss curve, ``model.msgpack`` (with its setting), ``inference.csv``, ``comparison.csv``.
+(stored in its file by ``select_inference.py``), and sets the two models, each with its chosen setting, against
+each other on the validation queries (the same draws' stream): the fine-tune would replace the shipped model only if
+a paired one-sided Wilcoxon test over validation SCMs finds its energy score lower at ``activa.inference.select.
+alpha``. Writes ``<out>/<variant>/``: ``trained.msgpack``, ``train_log.csv``, the loss curve, ``model.msgpack``
+(with its setting), ``inference.csv``, ``comparison.csv``, ``decision.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,11 +78,42 @@ def main() -> None:
     table = pd.concat([pd.DataFrame(meta["inference"]["candidates"]).assign(model="shipped"),
                        pd.read_csv(out / "inference.csv").assign(model="dropout-free fine-tune")], ignore_index=True)
     table.to_csv(out / "comparison.csv", index=False)
+    decision = against_shipped(shipped, out, config, args.variant, n_latents)
+    (out / "decision.json").write_text(json.dumps(decision, indent=1) + "\n")
     log = pd.read_csv(out / "train_log.csv")
     print(f"{args.variant}: fine-tuned {len(log)} steps at batch {args.batch_size}, lr {args.lr} (cosine), "
           f"{(1 / log['steps_per_s']).sum():.0f} s in the training steps")
     print(table[["model", "name", "energy_score", "energy_score_lo", "energy_score_hi", "p_vs_default",
                  "spread_ratio_other", "coverage50", "coverage90", "chosen"]].round(4).to_string(index=False))
+    print(f"each with its chosen setting, mean validation energy score: shipped {decision['shipped']:.4f}, fine-tune "
+          f"{decision['fine_tune']:.4f}; one-sided Wilcoxon p (fine-tune lower) = {decision['p']:.3g}: "
+          f"{'the fine-tune is better' if decision['better'] else 'the shipped model stays'}")
+
+
+def against_shipped(shipped: Path, out: Path, config: dict, variant: str, n_latents: int) -> dict:
+    """The shipped model and the fine-tune, each with its chosen setting, on the validation queries (the same
+    predict seed): mean energy scores and the one-sided Wilcoxon p-value, paired by SCM, of the fine-tune's being
+    lower."""
+    from activa.data.format import read_samples
+    from activa.eval import intervals, selection
+    from activa.model.api import TrainedModel
+    from activa.model.inference import predict_queries, predict_seed, split_queries
+
+    validation = read_samples(out / "validation.samples.parquet")
+    obs, target, value_index = split_queries(validation)
+    x = selection.truth_pairs(validation)
+    scm = np.repeat(validation.scm, len(validation.interventional))
+    inference = config["activa"]["inference"]
+    scores = {}
+    for name, path in (("shipped", shipped), ("fine_tune", out / "model.msgpack")):
+        model = TrainedModel.load(path)
+        y = predict_queries(model.params, model.module, obs, target, value_index, n_latents=n_latents,
+                            n_samples=x.shape[1], seed=predict_seed(config["seed"], "validation", variant),
+                            batch_size=inference["batch_size"], setting=model.setting)
+        scores[name] = pd.Series(selection.energy_scores(x, y.astype(np.float64))).groupby(scm).mean()
+    p, shift = intervals.wilcoxon_less(scores["fine_tune"], scores["shipped"])
+    return {"shipped": float(scores["shipped"].mean()), "fine_tune": float(scores["fine_tune"].mean()), "p": p,
+            "better": bool(p < inference["select"]["alpha"] and shift < 0)}
 
 
 if __name__ == "__main__":

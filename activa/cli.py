@@ -148,6 +148,8 @@ STAGES = {
         stages.run_calibration_table, "Every method's calibration on Table 1's families: table and figure.",
         lambda config, args: ["seed", "intervals", "table1.rows"],
         [arg("--metrics", **PATHS, help="metrics files (method and family from their metadata)"),
+         arg("--densities", nargs="*", default=[], type=Path,
+             help="ACTIVA's held-out -log p files (stage density), results/density/<family>.parquet"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/calibration"),
          arg("--out-figures", **PATHS, help="e.g. results/figures/calibration.png results/figures/calibration.pdf")]),
     "settings-table": Stage(
@@ -186,6 +188,13 @@ STAGES = {
          arg("--out-model", **PATH, help="the model file with its inference setting (results/models/<variant>/"
                                          "model.msgpack)"),
          arg("--out-table", **PATH, help="the candidates' validation scores (CSV)")],
+        progress=True),
+    "density": Stage(
+        stages.run_density, "Held-out -log p of a test split under a model's predicted mixtures (a subset of SCMs).",
+        lambda config, args: ["seed", f"families.{args.family}", "density", "activa.inference.batch_size"],
+        [arg("--family", **REQUIRED), arg("--model", **PATH), arg("--data", **PATH),
+         arg("--n-latents", type=int, required=True, metavar="L", help="latents per query, as its predictions"),
+         arg("--out", **PATH, help="e.g. results/density/<family>.parquet")],
         progress=True),
     "predict": Stage(
         stages.run_predict, "ACTIVA's samples for every interventional regime of a test split.",

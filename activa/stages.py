@@ -8,6 +8,7 @@ atomically. ``config`` is the part of the validated config that the stage declar
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -217,13 +218,27 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path, fl
                           out_prefix, spec, intervals)
 
 
-def run_calibration_table(config: dict, metrics: list[Path], out_prefix: Path, out_figures: list[Path]) -> None:
+def run_calibration_table(config: dict, metrics: list[Path], out_prefix: Path, out_figures: list[Path],
+                          densities: list[Path] | None = None) -> None:
     """``calibration-table``: every method's calibration on Table 1's families (``<prefix>.csv``, ``.md``,
-    ``.tex``: energy score, spread ratios, interval coverage) and its figure (PIT histograms, coverage curves)."""
+    ``.tex``: energy score, spread ratios, interval coverage; ACTIVA's held-out -log p from ``densities``) and its
+    figure (PIT histograms, coverage curves)."""
+    import pyarrow.parquet as pq
+
+    from activa.data.format import META_KEY
     from activa.report import calibration_table, tables
 
     files = tables.metric_files(metrics, set(dict(calibration_table.METHODS)), "calibration")
-    table = calibration_table.collect(config["table1"]["rows"], files, config["intervals"], config["seed"])
+    nll = {}
+    for path in densities or []:
+        if not Path(path).exists():
+            raise DataError(f"{path}: file not found")
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {}).get(META_KEY, b"{}"))
+        if meta.get("kind") != "density" or "nll" not in table.column_names:
+            raise DataError(f"{path}: not a density file (stage density): expected kind 'density' and column 'nll'")
+        nll[(meta["method"], meta["family"])] = table.to_pandas()
+    table = calibration_table.collect(config["table1"]["rows"], files, config["intervals"], config["seed"], nll)
     calibration_table.write(table, out_prefix, config["intervals"])
     calibration_table.figure(table, out_figures)
 
@@ -572,6 +587,53 @@ def run_select_inference(config: dict, model: Path, data: Path, n_latents: int, 
     model_file.save(out_model, tree, meta)
     write_csv(out_table, frame.assign(variant=meta.get("variant"), family=validation.meta.get("family")))
     print(f"select-inference {meta.get('variant')}: {chosen.describe()} ({spec['setting']})", file=sys.stderr)
+
+
+def run_density(config: dict, family: str, model: Path, data: Path, n_latents: int, out: Path,
+                progress: bool = True) -> None:
+    """``density``: held-out -log p per sample of a test split's interventional samples under the model's predicted
+    mixture (its inference setting), on ``density.scms`` test SCMs drawn from the seed (the SCMs dowhy_gcm gets when
+    the sizes agree); Parquet, one row per (SCM, regime): scm, regime, target, nll."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from activa.data.format import META_KEY
+    from activa.data.scm import seed_sequence
+    from activa.eval.density import pair_nll
+    from activa.eval.references import scm_subset
+    from activa.model.api import TrainedModel
+    from activa.model.inference import InputError, predict_seed
+
+    trained = TrainedModel.load(model)
+    truth = read_samples(data)
+    if tuple(truth.meta["intervention_values"]) != trained.intervention_values:
+        raise cfg.ConfigError(f"{data}: intervention values {truth.meta['intervention_values']} differ from the "
+                              f"model's {list(trained.intervention_values)}")
+    split = truth.meta.get("split", "test")
+    subset = scm_subset(len(truth.scm), config["density"]["scms"], seed_sequence(config["seed"], "scm_subset", family,
+                                                                                 split))
+    truth = truth.select_scms(subset)
+    try:
+        nll = pair_nll(trained.params, trained.module, truth, setting=trained.setting, n_latents=n_latents,
+                       seed=predict_seed(config["seed"], "density", family),
+                       batch_size=config["activa"]["inference"]["batch_size"], source=str(data), progress=progress)
+    except InputError as exc:
+        raise DataError(str(exc)) from None
+    if not np.isfinite(nll).all():
+        raise FloatingPointError(f"{model}: -log p of {data} is not finite for pair {int(np.argmin(np.isfinite(nll)))}")
+    R = len(truth.interventional)
+    schema = pa.schema([pa.field("scm", pa.int32(), nullable=False), pa.field("regime", pa.int16(), nullable=False),
+                        pa.field("target", pa.int16(), nullable=False), pa.field("nll", pa.float64(), nullable=False)])
+    table = pa.table({"scm": np.repeat(truth.scm, R).astype(np.int32),
+                      "regime": np.tile(truth.regime[truth.interventional], len(truth.scm)).astype(np.int16),
+                      "target": np.tile(truth.target[truth.interventional], len(truth.scm)).astype(np.int16),
+                      "nll": nll}, schema=schema)
+    meta = {**family_meta(config, family, split), "kind": "density", "method": "activa", "model": str(model),
+            "variant": trained.meta.get("variant"), "inference": trained.setting.to_dict(), "n_latents": n_latents,
+            "scm_subset": len(subset)}
+    with atomic_path(out) as tmp:
+        pq.write_table(table.replace_schema_metadata({META_KEY: json.dumps(meta, sort_keys=True).encode()}), tmp)
 
 
 def run_predict(config: dict, method: str, model: Path, family: str, data: Path, out: Path,

@@ -210,12 +210,20 @@ def test_select_inference_refuses_a_split_other_than_validation(trained, tmp_pat
 
 def test_calibration_and_settings_tables(trained, tmp_path):
     root, out, cfg = trained
+    r = activa(root, "density", *cfg, "--family", "gauss2", "--model", out / "model.msgpack", "--data",
+               out / "gauss2.samples.parquet", "--n-latents", 3, "--out", tmp_path / "density.parquet", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    density = pd.read_parquet(tmp_path / "density.parquet")
+    assert density["scm"].nunique() == 3 and len(density) == 6 and np.isfinite(density["nll"]).all()  # smoke: 3 SCMs
     r = activa(root, "calibration-table", *cfg, "--metrics", out / "gauss2.metrics.parquet",
-               out / "activa.metrics.parquet", out / "activa_1latent.metrics.parquet", "--out-prefix",
-               tmp_path / "calibration", "--out-figures", tmp_path / "c.png", tmp_path / "c.pdf")
+               out / "activa.metrics.parquet", out / "activa_1latent.metrics.parquet", "--densities",
+               tmp_path / "density.parquet", "--out-prefix", tmp_path / "calibration", "--out-figures",
+               tmp_path / "c.png", tmp_path / "c.pdf")
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(tmp_path / "calibration.csv")
     assert table["method"].tolist() == ["baseline", "activa", "activa_1latent"] and (table["pairs"] == 32).all()
+    assert table["nll"].notna().tolist() == [False, True, False] and table["nll_scms"].tolist() == [0, 3, 0]
+    assert table.loc[1, "nll"] == pytest.approx(density.groupby("scm")["nll"].mean().mean())
     assert table[["energy_score", "spread_other", "coverage50", "coverage90"]].notna().all(axis=None)
     assert table["spread_target"].iloc[0] == 0  # the baseline sets V_t exactly; the truth has its jitter
     assert table[list(spread.PIT_COLUMNS)].sum(axis=1).tolist() == [16 * 2 * 40] * 3

@@ -113,3 +113,37 @@ def test_the_rule_takes_the_lowest_of_the_candidates_significantly_below_the_def
     frame["p_vs_default"] = [np.nan, 0.01, 0.01, 0.01]
     frame.loc[0, "energy_score"] = 0.9  # the default is lowest
     assert selection.choose(frame, 0.05) == 0
+
+
+def test_heldout_nll_is_the_predicted_mixtures_density_at_the_true_samples():
+    """density.pair_nll: -log p per sample of each query's true samples under the mixture the model predicts for
+    it (same key: the same latents and masks), checked against scipy on a tiny random model, with dropout in the
+    decoder and a scale."""
+    import jax
+    import jax.numpy as jnp
+    from scipy.stats import multivariate_normal
+
+    from activa.data.format import Samples
+    from activa.eval.density import pair_nll
+    from activa.model.inference import InferenceSetting, predict_batch, split_queries
+    from activa.model.train import init_params
+    from activa.model.v2 import ACTIVA, ModelConfig
+
+    model = ACTIVA(ModelConfig(n_values=1, heads=2, K=1, e=8, h=8, c=2, k=2, L=2, latent=2, dropout=0.2))
+    params = init_params(model, jax.random.key(0), 3, 6)
+    rng = np.random.default_rng(0)
+    truth = Samples(rng.normal(size=(2, 4, 6, 3)).astype(np.float32), np.array([-1, 0, 1, 2], np.int16),
+                    np.array([-1, 0, 0, 0], np.int16), np.array([np.nan, 1, 1, 1], np.float32),
+                    np.arange(2, dtype=np.int32), np.arange(4, dtype=np.int16))
+    setting = InferenceSetting("decoder", 1.0, 1.7)
+    nll = pair_nll(params, model, truth, setting=setting, n_latents=3, seed=5, batch_size=4)
+    obs, target, value_index = split_queries(truth)
+    _, (w, m, c) = predict_batch(params, model, jnp.asarray(obs[:4]), jnp.asarray(target[:4]),
+                                 jnp.asarray(value_index[:4]), jax.random.fold_in(jax.random.key(5), 0), 3, 1,
+                                 mixture=True, dropout="decoder", scale=setting.scale())
+    x = truth.samples[:, 1:].reshape(6, 6, 3)
+    for q in range(4):
+        density = sum(float(w[q, j]) * multivariate_normal(np.asarray(m[q, j], np.float64),
+                                                           np.asarray(c[q, j], np.float64)).pdf(x[q])
+                      for j in range(w.shape[1]))
+        assert nll[q] == pytest.approx(-np.log(density).mean(), rel=1e-4)

@@ -16,7 +16,8 @@ fitted on the same validation queries by minimising the mean energy score, by go
 log2(scale) in [-2, 3]; the target's stays 1 (``fit_scale``).
 Every candidate's draws come from the same random stream (``predict_seed(seed, "validation", variant)``), so their differences are the settings'.
 Readings beside the score (not used by the rule): the spread ratio and the PIT coverage of the central 50 % and
-90 % intervals of the non-target variables (``activa.eval.spread``).
+90 % intervals of the non-target variables (``activa.eval.spread``), and the held-out -log p per sample of the
+truth under the predicted mixture (``activa.eval.density``).
 """
 
 from __future__ import annotations
@@ -27,16 +28,18 @@ import numpy as np
 import pandas as pd
 
 from activa.data.format import Samples
-from activa.eval import intervals, spread
+from activa.eval import density, intervals, spread
 from activa.model.inference import InferenceSetting, predict_queries, row_scale, split_queries
 
 RULE = ("the lowest mean validation energy score among the candidates that a paired one-sided Wilcoxon test over "
         "validation SCMs finds below the default (dropout off, no scale) at level alpha; none: the default")
 DEFAULT = InferenceSetting()
-SCORER = "energy score over the validation queries; scale_other by golden section over log2 in [-2, 3], tol 0.02"
+SCORER = ("energy score over the validation queries; scale_other by golden section over log2 in [-2, 3], tol 0.02; "
+          "-log p per sample")
 """How ``candidates`` scores (a model file's stored scores are reused only if made the same way)."""
 COLUMNS = ("name", "dropout", "scale_target", "scale_other", "energy_score", "spread_ratio_other",
-           "spread_ratio_target", "coverage50", "coverage90", "energy_score_lo", "energy_score_hi", "p_vs_default")
+           "spread_ratio_target", "coverage50", "coverage90", "nll", "energy_score_lo", "energy_score_hi",
+           "p_vs_default")
 SCALE_BOUNDS = (-2.0, 3.0)  # log2(scale): 0.25 to 8
 SCALE_TOLERANCE = 0.02  # golden-section stops when the log2 bracket is this narrow
 _CHUNK_VALUES = 2**23
@@ -122,7 +125,8 @@ def candidates(params, module, validation: Samples, *, dropouts: list[str], n_la
     Candidates: for each mode of ``dropouts`` ("off" first), unscaled and with a fitted scale (name: the mode, or
     the mode and "_scaled"). Columns: name, dropout, scale_target, scale_other, energy_score (mean),
     energy_score_lo/hi (95 % bootstrap over SCMs), p_vs_default (one-sided Wilcoxon over SCMs),
-    spread_ratio_other / _target, coverage50, coverage90 (PIT of the non-target variables).
+    spread_ratio_other / _target, coverage50, coverage90 (PIT of the non-target variables), nll (mean -log p per
+    sample, ``density.pair_nll``).
     """
     if not dropouts or dropouts[0] != "off":
         raise ValueError(f"dropouts: the candidates must start with 'off' (the default), got {dropouts!r}")
@@ -144,8 +148,11 @@ def candidates(params, module, validation: Samples, *, dropouts: list[str], n_la
             scores[name] = pd.Series(es).groupby(scm).mean()
             sd = spread.spreads(x, y, target)
             counts = spread.pit_counts(x, y, target, np.random.default_rng(seed)).sum(axis=0)
+            nll = density.pair_nll(params, module, validation, setting=setting, n_latents=n_latents, seed=seed,
+                                   batch_size=batch_size, source=source)
             with np.errstate(invalid="ignore", divide="ignore"):
                 rows.append({"name": name, **setting.to_dict(), "energy_score": float(es.mean()),
+                             "nll": float(nll.mean()),
                              "spread_ratio_other": _ratio(sd["spread_pred_other"], sd["spread_true_other"]),
                              "spread_ratio_target": _ratio(sd["spread_pred_target"], sd["spread_true_target"]),
                              "coverage50": float(spread.coverage(counts, 0.5)),

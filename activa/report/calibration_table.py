@@ -8,7 +8,9 @@ Rows are (family, method), on Table 1's families, from the metrics files' calibr
 - spread ratio, other variables and target: sum of the predicted standard deviations over sum of the true ones
   (> 1: wider than the truth); – where the truth does not vary (SERGIO's knocked-out target);
 - coverage of the central 50 % and 90 % intervals of the predicted marginals by the true values of the
-  non-target variables (randomised PIT; nominal 0.50 / 0.90 for a prediction distributed as the truth).
+  non-target variables (randomised PIT; nominal 0.50 / 0.90 for a prediction distributed as the truth);
+- held-out -log p per sample where the method has a density (ACTIVA's mixture; stage ``density``, on a subset of
+  the test SCMs), ± half its bootstrap interval over those SCMs.
 
 Ratios and coverages carry bootstrap intervals of a ratio of sums over SCMs. The figure draws, per family, the
 PIT histogram of ACTIVA, the baseline and the truth's second draw, and every method's coverage at every level.
@@ -35,7 +37,8 @@ METHODS = (("no_effect", "no effect"), ("baseline", "baseline"), ("paper_baselin
 RATIOS = (("spread_other", "spread_pred_other", "spread_true_other"),
           ("spread_target", "spread_pred_target", "spread_true_target"))
 LEVELS = (0.5, 0.9)
-HEADER = ["Data", "Method", "SCMs", "Energy score", "Spread, other", "Spread, target", "Coverage 50%", "Coverage 90%"]
+HEADER = ["Data", "Method", "SCMs", "Energy score", "Spread, other", "Spread, target", "Coverage 50%", "Coverage 90%",
+          "-log p (SCMs)"]
 
 
 def _inside(frame: pd.DataFrame, level: float) -> np.ndarray:
@@ -57,10 +60,12 @@ def _ratio(numerator: pd.Series, denominator: pd.Series, scm: pd.Series, interva
 
 
 def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], intervals: dict,
-            seed: int) -> pd.DataFrame:
+            seed: int, densities: dict[tuple[str, str], pd.DataFrame] | None = None) -> pd.DataFrame:
     """One row per (family, method) with a metrics file. Columns key, data, method, label, scms, pairs,
-    energy_score with _lo/_hi/_p/_better, spread_other, spread_target, coverage50, coverage90 (each with _lo/_hi)
-    and the PIT histogram pit_00..pit_19 (counts summed over pairs)."""
+    energy_score with _lo/_hi/_p/_better, spread_other, spread_target, coverage50, coverage90 (each with _lo/_hi),
+    the PIT histogram pit_00..pit_19 (counts summed over pairs) and, where ``densities`` ((method, family) -> frame
+    with columns scm, nll) has the method, nll with _lo/_hi and nll_scms."""
+    densities = densities or {}
     records = []
     for row in rows:
         frames = {m: read_metrics(metric_files[(m, row["key"])])[0] for m, _ in METHODS
@@ -86,6 +91,13 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], i
                                        intervals, stream(name))
                 record.update({name: value, f"{name}_lo": lo, f"{name}_hi": hi})
             record.update(frame[list(PIT_COLUMNS)].sum().astype(np.int64).to_dict())
+            if (method, row["key"]) in densities:
+                per_scm = densities[(method, row["key"])].groupby("scm")["nll"].mean()
+                lo, hi = bootstrap_interval(per_scm.to_numpy(), intervals["replicates"], intervals["level"],
+                                            stream("nll"))
+                record.update(nll=float(per_scm.mean()), nll_lo=lo, nll_hi=hi, nll_scms=len(per_scm))
+            else:
+                record.update(nll=math.nan, nll_lo=math.nan, nll_hi=math.nan, nll_scms=0)
             records.append(record)
     return pd.DataFrame.from_records(records)
 
@@ -100,6 +112,8 @@ def _rows(table: pd.DataFrame, bold, pm: str, dash: str) -> list[list[str]]:
                                  r["energy_score_better"], 3, bold, pm, dash)]
             for name in ("spread_other", "spread_target", "coverage50", "coverage90"):
                 cells.append(format_cell(r[name], r[f"{name}_lo"], r[f"{name}_hi"], False, 2, plain, pm, dash))
+            nll = format_cell(r["nll"], r["nll_lo"], r["nll_hi"], False, 2, plain, pm, dash)
+            cells.append(nll if math.isnan(r["nll"]) else f"{nll} ({int(r['nll_scms']):,})")
             out.append(cells)
     return out
 
@@ -115,7 +129,10 @@ def notes(intervals: dict) -> str:
             "Coverage: the share of the true values of the non-target variables inside the central 50 % / 90 % "
             "interval of the predicted marginal (randomised PIT), 0.50 / 0.90 for a prediction distributed as the "
             "truth; below: too narrow or off-centre, above: too wide. Ratios and coverages: ± half the bootstrap "
-            "interval of the ratio of sums over test SCMs. Truth resample is a second draw of the same SCM (on the "
+            "interval of the ratio of sums over test SCMs. -log p: held-out negative log density per sample (nats, "
+            "all variables) of the true samples under the predicted mixture, on a fixed random subset of the test "
+            "SCMs (their number in brackets; the same subset as DoWhy GCM's when the sizes agree), only where the "
+            "method has a density: ACTIVA's mixture; the others set V_t exactly or resample. Truth resample is a second draw of the same SCM (on the "
             "linear families exchangeable with the truth, so nominal by construction); on SERGIO a run's cells are "
             "snapshots of one trajectory, so a second run is not, and truth pooled is the reference.")
 

@@ -200,9 +200,9 @@ rule training_cost:
 
 rule calibration_table:
     """How well each method's predicted distribution is calibrated on Table 1's families: energy score, spread
-    ratio, interval coverage (table), PIT histograms and coverage curves (figure)."""
+    ratio, interval coverage, ACTIVA's held-out -log p (table), PIT histograms and coverage curves (figure)."""
     input:
-        [
+        metrics=[
             *expand(
                 "results/metrics/{method}/{family}.parquet",
                 method=["baseline", *REFERENCE_METHODS],
@@ -214,6 +214,9 @@ rule calibration_table:
                 family=[f for f in TABLE1_FAMILIES if f in ACTIVA_FAMILIES],
             ),
         ],
+        densities=expand(
+            "results/density/{family}.parquet", family=[f for f in TABLE1_FAMILIES if f in ACTIVA_FAMILIES]
+        ),
     output:
         table=report(
             CALIBRATION_TABLE,
@@ -240,8 +243,9 @@ rule calibration_table:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa calibration-table {params.config_args} --metrics {input} "
-        "--out-prefix results/tables/calibration --out-figures {output.figure} {output.figure_pdf} 2> {log}"
+        "python -m activa calibration-table {params.config_args} --metrics {input.metrics} "
+        "--densities {input.densities} --out-prefix results/tables/calibration "
+        "--out-figures {output.figure} {output.figure_pdf} 2> {log}"
 
 
 rule inference_settings_table:

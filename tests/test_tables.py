@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activa.eval import scoring
+from activa.eval import scoring, spread
 from activa.report import tables
 
 ROWS = [{"key": "gauss2", "label": "Gauss 2"}, {"key": "beta_8", "label": "Beta_8"}, {"key": "ood", "label": "OOD"}]
@@ -16,7 +16,7 @@ ROWS = [{"key": "gauss2", "label": "Gauss 2"}, {"key": "beta_8", "label": "Beta_
 
 def fixture_metrics(path, method, family, values, scm=None):
     """A metrics file of one pair per SCM (``scm``: the pairs' SCMs); effect columns default to error 0 on one
-    descendant and one non-descendant per pair."""
+    descendant and one non-descendant per pair, calibration columns to placeholders Table 1 does not read."""
     n = len(values["mmd"])
     effects = {"desc_err_sum": np.zeros(n), "desc_n": np.ones(n, np.int16), "nondesc_err_sum": np.zeros(n),
                "nondesc_n": np.ones(n, np.int16)}
@@ -24,7 +24,9 @@ def fixture_metrics(path, method, family, values, scm=None):
                           "regime": np.ones(n, np.int16), "target": np.zeros(n, np.int16),
                           "value_index": np.zeros(n, np.int16),
                           **{k: np.asarray(v, float) for k, v in values.items() if k not in effects},
-                          **{k: np.asarray(values.get(k, v), v.dtype) for k, v in effects.items()}})
+                          **{k: np.asarray(values.get(k, v), v.dtype) for k, v in effects.items()},
+                          "energy_score": np.zeros(n), **{c: np.ones(n) for c in spread.SPREAD_COLUMNS},
+                          **{c: np.zeros(n, np.int32) for c in spread.PIT_COLUMNS}})
     scoring.write_metrics(path, frame, {"method": method, "family": family})
     return path
 

@@ -2,8 +2,8 @@
 
 One row per (variant, candidate) from the ``select-inference`` stage's CSVs (``activa.eval.selection``): the mean
 validation energy score with its bootstrap interval over validation SCMs, the one-sided Wilcoxon p-value of
-beating the default (dropout off, no scale), the fitted scales, the spread ratios and PIT coverages; the chosen
-candidate marked.
+beating the default (dropout off, no scale), the fitted scales, the spread ratios and PIT coverages, the held-out
+-log p per sample (a reading: the rule does not use it); the chosen candidate marked.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ COLUMNS = ("name", "dropout", "scale_target", "scale_other", "energy_score", "en
            "p_vs_default", "spread_ratio_other", "spread_ratio_target", "coverage50", "coverage90", "chosen",
            "variant", "family")
 HEADER = ["Model", "Validation data", "Candidate", "Scale (target / other)", "Energy score", "p vs off",
-          "Spread, other", "Spread, target", "Coverage 50%", "Coverage 90%"]
+          "Spread, other", "Spread, target", "Coverage 50%", "Coverage 90%", "-log p"]
 
 
 def collect(frames: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.DataFrame:
@@ -31,6 +31,7 @@ def collect(frames: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.DataF
         missing = sorted(set(COLUMNS) - set(frame.columns))
         if missing:
             raise DataError(f"{name}: missing column(s) {missing} (written by select-inference)")
+        frame = frame if "nll" in frame.columns else frame.assign(nll=float("nan"))  # tables before -log p
         parts.append(frame.assign(data=[labels.get(f, f) for f in frame["family"]]))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*COLUMNS, "data"])
 
@@ -50,7 +51,7 @@ def to_markdown(table: pd.DataFrame, alpha: float | None) -> str:
             lines.append("| " + " | ".join([r["variant"] if i == 0 else "", r["data"] if i == 0 else "", name, scale,
                                             score, p, _fmt(r["spread_ratio_other"], 2),
                                             _fmt(r["spread_ratio_target"], 2), _fmt(r["coverage50"], 2),
-                                            _fmt(r["coverage90"], 2)]) + " |")
+                                            _fmt(r["coverage90"], 2), _fmt(r["nll"], 2)]) + " |")
     level = "" if alpha is None else f" (alpha = {alpha:g})"
     note = (f"Each model's inference setting, chosen on the validation split of its training family. Rule: {RULE}"
             f"{level}. Energy score: mean over the validation queries, [95 % bootstrap interval over validation "
@@ -59,7 +60,8 @@ def to_markdown(table: pd.DataFrame, alpha: float | None) -> str:
             "decoded latent with its own dropout masks), all (the embedding too); _scaled: the decoded covariances "
             "become D Sigma D, D = 1 on the target's row and the other variables' scale (fitted on the same split by "
             "the energy score) elsewhere. Spread: predicted over true standard deviation; coverage: of the central 50 % / 90 % predicted "
-            "intervals by the true values of the non-target variables (activa/eval/spread.py).")
+            "intervals by the true values of the non-target variables (activa/eval/spread.py); -log p: the predicted "
+            "mixture's mean negative log density per true sample, in nats (activa/eval/density.py), read only.")
     return "\n".join(lines + ["", note, ""])
 
 

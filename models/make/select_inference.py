@@ -1,7 +1,7 @@
 """Choose each shipped model's inference setting on its validation split, as the pipeline does, and re-ship it.
 
     python models/make/select_inference.py [--variants gauss2 ...] [--to models] [--config config/config.yaml]
-                                           [--networks resources/grn]
+                                           [--networks resources/grn] [--work DIR]
 
 For every shipped model (or the ``--variants``): the validation split of its training family is simulated by the
 ``simulate`` stage (paper-scale config: 300 SCMs from their own seed stream; SERGIO needs the networks of the
@@ -10,7 +10,9 @@ file with the chosen setting and every candidate's scores in its metadata. That 
 (the parameters are unchanged: only the metadata grows), and the manifest entry gets its new SHA-256 and size and
 the setting (``inference``). The pipeline's ``select-inference`` then finds the scores it would compute in the
 file and only makes the choice again; ``TrainedModel.pretrained(...).predict`` uses the setting by default.
-``ship.py`` calls ``select`` after shipping a GPU run's models, so that they are chosen the same way.
+``--work`` keeps the validation splits and each model's candidate table (``<variant>.inference.csv``, the input of
+the ``settings-table`` stage) in ``DIR`` instead of a temporary directory; a rerun with the same ``DIR`` reuses the
+splits. ``ship.py`` calls ``select`` after shipping a GPU run's models, so that they are chosen the same way.
 """
 
 from __future__ import annotations
@@ -72,9 +74,15 @@ def main() -> None:
     parser.add_argument("--to", type=Path, default=ROOT / "models")
     parser.add_argument("--networks", type=Path, default=None, help="SERGIO's networks (stage networks); default "
                                                                      "resources/grn")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep the validation splits and candidate tables here (default: a temporary directory)")
     args = parser.parse_args()
     configs = args.config or [ROOT / "config" / "config.yaml"]
     variants = args.variants or sorted(json.loads((args.to / "manifest.json").read_text())["models"])
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        select(variants, args.to, configs, args.networks, args.work)
+        return
     with tempfile.TemporaryDirectory() as work:
         select(variants, args.to, configs, args.networks, Path(work))
 

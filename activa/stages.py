@@ -558,8 +558,10 @@ def run_select_inference(config: dict, model: Path, data: Path, n_latents: int, 
         raise cfg.ConfigError(f"{data}: intervention values {validation.meta['intervention_values']} differ from the "
                               f"model's {list(trained.intervention_values)}")
     seed = predict_seed(config["seed"], "validation", str(meta.get("variant")))
+    # a model trained without dropout (a dropout-free fine-tune) is one network: its dropout modes are one candidate
+    dropouts = list(spec["select"]["dropout"]) if meta["model_config"].get("dropout", 0) > 0 else ["off"]
     scored_with = {"validation_digest": validation.digest(), "params_digest": model_file.params_digest(tree),
-                   "dropout": list(spec["select"]["dropout"]), "n_latents": n_latents, "seed": seed,
+                   "dropout": dropouts, "n_latents": n_latents, "seed": seed,
                    "batch_size": spec["batch_size"], "scorer": selection.SCORER}
     stored = meta.get("inference", {})
     if stored.get("scored_with") == scored_with:
@@ -567,7 +569,7 @@ def run_select_inference(config: dict, model: Path, data: Path, n_latents: int, 
         print(f"select-inference {meta.get('variant')}: candidates scored as stored in {model}", file=sys.stderr)
     else:
         try:
-            frame = selection.candidates(trained.params, trained.module, validation, dropouts=spec["select"]["dropout"],
+            frame = selection.candidates(trained.params, trained.module, validation, dropouts=dropouts,
                                          n_latents=n_latents, seed=seed, batch_size=spec["batch_size"],
                                          source=str(data), progress=progress)
         except InputError as exc:
@@ -575,7 +577,8 @@ def run_select_inference(config: dict, model: Path, data: Path, n_latents: int, 
     try:
         chosen, frame = selection.pick(frame, spec["setting"], spec["select"]["alpha"])
     except ValueError as exc:
-        raise cfg.ConfigError(f"activa.inference.setting: {exc} (activa.inference.select.dropout)") from None
+        raise cfg.ConfigError(f"activa.inference.setting: {exc} (activa.inference.select.dropout; a model trained "
+                              "without dropout has only 'off')") from None
     records = [{key: (value.item() if isinstance(value, np.generic) else value) for key, value in row.items()}
                for row in frame.to_dict("records")]
     meta = {**meta, "inference": {

@@ -1,11 +1,14 @@
 """Ship the models of a ``models/make/gpu_run.py`` run: into ``models/``, with ``models/manifest.json`` updated.
 
     python models/make/ship.py --run DIR [--to models] [--config config/config.yaml] [--note TEXT]
+    python models/make/ship.py --trained VARIANT MODEL TRAIN_LOG [--trained ...] [--to models] [...]
 
 ``DIR`` holds what ``gpu_run.py`` wrote (``models-<k>.tar``, ``logs.tar.gz``). Each model of the run (its latest
 phase: ``summary.json``'s ``ship``) goes to ``<to>/<architecture>/<variant>.msgpack`` with its training log as
 ``<to>/<architecture>/<variant>.train_log.csv.gz`` (gzip without a timestamp: the same run ships the same bytes),
-and its manifest entry (``activa.model.shipped``) is replaced; the other entries stay as they are.
+and its manifest entry (``activa.model.shipped``) is replaced; the other entries stay as they are. ``--trained``
+ships one model file of the ``train`` stage with its ``train_log.csv`` instead (e.g. a CPU fine-tune of
+``finetune_cpu.py``, whose ``decision.json`` found it better than the shipped model).
 
 A model warm-started from the shipped one (its last run's ``init_sha256`` is the entry's ``sha256``) continues
 that entry: the lineage keeps the entry's records of the earlier runs (which may know more than the model file,
@@ -60,9 +63,14 @@ def read_run(run: Path) -> tuple[dict, dict[str, bytes], dict[str, bytes]]:
 
 
 def continued(entry: dict | None, meta: dict) -> bool:
-    """Whether the model continues the shipped ``entry`` (its last run started from that file)."""
+    """Whether the model continues the shipped ``entry``: its last run started from that file, or from an earlier
+    version of it with the same parameters (``select_inference.py`` rewrites the metadata, and with it the SHA-256),
+    which shows as the model's earlier runs being the entry's (steps and device, run by run)."""
     history = lineage.of(meta)
-    return entry is not None and history[-1].get("init_sha256") == entry["sha256"]
+    if entry is None or history[-1].get("init_sha256") is None:
+        return False
+    runs = lambda records: [(r.get("steps"), r.get("device")) for r in records]  # noqa: E731
+    return history[-1]["init_sha256"] == entry["sha256"] or runs(history[:-1]) == runs(entry["lineage"])
 
 
 def ship_one(variant: str, model: bytes, log_csv: bytes, old: dict | None, old_folder: Path, to: Path,
@@ -104,7 +112,10 @@ def ship_one(variant: str, model: bytes, log_csv: bytes, old: dict | None, old_f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--run", type=Path, required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", type=Path, help="a gpu_run.py output folder")
+    source.add_argument("--trained", nargs=3, action="append", metavar=("VARIANT", "MODEL", "TRAIN_LOG"),
+                        help="a trained model file and its training log (repeatable)")
     parser.add_argument("--config", action="append", type=Path, default=None)
     parser.add_argument("--to", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--note", default=None, help="the manifest's note (default: keep it)")
@@ -115,9 +126,15 @@ def main() -> None:
     manifest_path = args.to / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {
         "format": FORMAT, "note": "", "models": {}}
-    summary, models, logs = read_run(args.run)
+    if args.run is not None:
+        summary, models, logs = read_run(args.run)
+        variants = list(summary["ship"])
+    else:
+        variants = [variant for variant, _, _ in args.trained]
+        models = {variant: Path(model).read_bytes() for variant, model, _ in args.trained}
+        logs = {variant: Path(log).read_bytes() for variant, _, log in args.trained}
     with tempfile.TemporaryDirectory() as folder:
-        for variant in summary["ship"]:
+        for variant in variants:
             old = manifest["models"].get(variant)
             manifest["models"][variant] = ship_one(variant, models[variant], logs[variant], old, args.to, args.to,
                                                    config, Path(folder) / f"{variant}.msgpack")
@@ -132,7 +149,7 @@ def main() -> None:
     from select_inference import select
 
     with tempfile.TemporaryDirectory() as work:
-        select(list(summary["ship"]), args.to, configs, args.networks, Path(work))
+        select(variants, args.to, configs, args.networks, Path(work))
 
 
 if __name__ == "__main__":

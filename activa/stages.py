@@ -485,7 +485,8 @@ def run_pretrained(config: dict, variant: str, manifest: Path, out_model: Path, 
     """``pretrained``: a shipped model in place of ``train``'s output (model file, training log, loss curve).
 
     Checks the files' SHA-256 against ``manifest`` and that the shipped model is the configured variant: same
-    architecture and model config, trained on the same family with its intervention values.
+    architecture and model config (but for the dropout rate, a training choice: a dropout-free fine-tune of the
+    variant is the variant), trained on the same family with its intervention values.
     """
     from activa.model import checkpoint as model_file
     from activa.model import shipped
@@ -494,13 +495,13 @@ def run_pretrained(config: dict, variant: str, manifest: Path, out_model: Path, 
     model_path, log_path, entry = shipped.verified(variant, manifest)
     meta, _ = model_file.read_trained(model_path)
     _check_model_is_variant(config, variant, model_path, meta,
-                            "train it instead (leave it out of activa.pretrained.variants)")
+                            "train it instead (leave it out of activa.pretrained.variants)", ignore=("dropout",))
     log = read_csv(log_path, "training log")
     with atomic_path(out_model) as tmp:
         shutil.copyfile(model_path, tmp)
     write_csv(out_log, log)
-    loss_curve(log, out_figures, f"ACTIVA {meta['architecture']} {variant} (shipped): {len(log)} steps on "
-                                 f"{entry['device']}, batch {entry['train_config']['batch_size']}")
+    runs = ", ".join(f"{run['steps']:,} on {run['device']} at batch {run['batch_size']}" for run in entry["lineage"])
+    loss_curve(log, out_figures, f"ACTIVA {meta['architecture']} {variant} (shipped): {len(log):,} steps ({runs})")
 
 
 def run_training_cost(config: dict, models: list[Path], logs: list[Path], out_prefix: Path) -> None:

@@ -33,7 +33,10 @@ def test_every_table1_variant_ships_and_matches_its_manifest_entry(paper_config)
         assert model_path.stat().st_size == entry["bytes"] < 5 * 2**20
         meta, n_params = read_trained(model_path)
         assert (meta["variant"], meta["family"], meta["architecture"]) == (name, name, "v2")
-        assert meta["model_config"] == entry["model_config"] == model_config(paper_config, name)[0].to_dict()
+        configured = model_config(paper_config, name)[0].to_dict()
+        assert meta["model_config"] == entry["model_config"]
+        assert {**meta["model_config"], "dropout": configured["dropout"]} == configured
+        assert meta["model_config"]["dropout"] in (configured["dropout"], 0.0)  # 0: a dropout-free fine-tune
         assert meta["train_config"] == entry["train_config"]
         assert meta["written_by"] == entry["written_by"] and entry["device"] == meta["written_by"]["device"]
         assert n_params == entry["parameters"]
@@ -48,9 +51,11 @@ def test_every_table1_variant_ships_and_matches_its_manifest_entry(paper_config)
 
 
 def test_shipped_models_were_written_elsewhere_and_load_here():
-    """Written by JAX on a GPU (the manifest's record), loaded and run by this CPU's JAX."""
-    backends = {entry["written_by"]["backend"] for entry in shipped.read_manifest().values()}
-    assert backends == {"gpu"}
+    """Trained first by JAX on a GPU (the manifest's record; some then fine-tuned on a CPU), loaded and run by this
+    CPU's JAX."""
+    entries = shipped.read_manifest().values()
+    assert all(entry["lineage"][0]["backend"] == "gpu" for entry in entries)
+    assert "gpu" in {entry["written_by"]["backend"] for entry in entries}
     assert environment()["backend"] == "cpu"
 
 

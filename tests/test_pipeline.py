@@ -197,6 +197,28 @@ def test_select_inference_chooses_a_setting_on_the_validation_split(trained, tmp
     assert checkpoint.load(tmp_path / "named.msgpack")[1]["inference"]["choice"] == "decoder_scaled"
 
 
+def test_a_model_without_dropout_has_one_inference_mode(trained, tmp_path):
+    """A dropout-free model (a fine-tune) has one network: only 'off' and its scale are candidates, and a named
+    dropout mode is refused naming the key."""
+    root, out, cfg = trained
+    tree, meta = checkpoint.load(out / "trained.msgpack")
+    checkpoint.save(tmp_path / "nodrop.msgpack", tree, {**meta, "model_config": {**meta["model_config"], "dropout": 0.0}})
+    r = activa(root, "select-inference", *cfg, "--model", tmp_path / "nodrop.msgpack", "--data",
+               out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", tmp_path / "m.msgpack",
+               "--out-table", tmp_path / "t.csv", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert pd.read_csv(tmp_path / "t.csv")["name"].tolist() == ["off", "off_scaled"]
+    named = tmp_path / "decoder.yaml"
+    named.write_text("activa:\n  inference:\n    setting: decoder\n")
+    r = activa(root, "select-inference", *cfg, "--config", named, "--model", tmp_path / "m.msgpack", "--data",
+               out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", tmp_path / "named.msgpack",
+               "--out-table", tmp_path / "named.csv", "--no-progress")
+    assert r.returncode == 2
+    assert ("activa.inference.setting: 'decoder' is not among the candidates (off, off_scaled) "
+            "(activa.inference.select.dropout; a model trained without dropout has only 'off')") in r.stderr
+    assert not (tmp_path / "named.msgpack").exists()
+
+
 def test_select_inference_refuses_a_split_other_than_validation(trained, tmp_path):
     root, out, cfg = trained
     r = activa(root, "select-inference", *cfg, "--model", out / "trained.msgpack", "--data",

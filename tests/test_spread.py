@@ -16,7 +16,6 @@ def test_energy_score_is_the_fair_ensemble_score_and_shifts_the_unbiased_energy_
     brute = [np.mean([np.linalg.norm(a - b) for a in x[p] for b in y[p]])
              - sum(np.linalg.norm(a - b) for a in y[p] for b in y[p]) / (2 * 9 * 8) for p in range(4)]
     np.testing.assert_allclose(metrics.energy_score(x, y), brute, rtol=1e-12)
-    np.testing.assert_allclose(selection.energy_scores(x, y), brute, rtol=1e-12)
     # 2 ES = ED (U-statistics) + the truth's own mean distance: for one truth it ranks predictions as the ED does
     within_x = np.array([sum(np.linalg.norm(a - b) for a in x[p] for b in x[p]) / (12 * 11) for p in range(4)])
     np.testing.assert_allclose(2 * metrics.energy_score(x, y),
@@ -118,13 +117,13 @@ def test_the_rule_takes_the_lowest_of_the_candidates_significantly_below_the_def
 def test_heldout_nll_is_the_predicted_mixtures_density_at_the_true_samples():
     """density.pair_nll: -log p per sample of each query's true samples under the mixture the model predicts for
     it (same key: the same latents and masks), checked against scipy on a tiny random model, with dropout in the
-    decoder and a scale."""
+    decoder and a scale; ``pair_nlls`` of several scales at once agrees."""
     import jax
     import jax.numpy as jnp
     from scipy.stats import multivariate_normal
 
     from activa.data.format import Samples
-    from activa.eval.density import pair_nll
+    from activa.eval.density import pair_nll, pair_nlls
     from activa.model.inference import InferenceSetting, predict_batch, split_queries
     from activa.model.train import init_params
     from activa.model.v2 import ACTIVA, ModelConfig
@@ -147,3 +146,8 @@ def test_heldout_nll_is_the_predicted_mixtures_density_at_the_true_samples():
                                                            np.asarray(c[q, j], np.float64)).pdf(x[q])
                       for j in range(w.shape[1]))
         assert nll[q] == pytest.approx(-np.log(density).mean(), rel=1e-4)
+    # several scales on one prediction (select-inference's candidates) are each setting's pair_nll
+    both = pair_nlls(params, model, truth, dropout="decoder", scales=[(1.0, 1.0), (1.0, 1.7)], n_latents=3, seed=5,
+                     batch_size=4)
+    unscaled = pair_nll(params, model, truth, setting=InferenceSetting("decoder"), n_latents=3, seed=5, batch_size=4)
+    np.testing.assert_allclose(both, [unscaled, nll], rtol=1e-6)

@@ -16,7 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from activa.data.format import Samples
-from activa.model.inference import InferenceSetting, predict_batch, split_queries
+from activa.model.inference import InferenceSetting, predict_batch, scale_mixture, split_queries
 from activa.model.mixture import mixture_logpdf
 
 
@@ -30,19 +30,32 @@ def pair_nll(params, module, truth: Samples, *, setting: InferenceSetting, n_lat
              batch_size: int, source: str = "samples", progress: bool = False) -> np.ndarray:
     """-log p per sample [S * R'] of every interventional regime's samples under the model's predicted mixture for
     its query (``split_queries`` order); batch b of queries uses key fold_in(key(seed), b)."""
+    scales = [(setting.scale_target, setting.scale_other)]
+    return pair_nlls(params, module, truth, dropout=setting.dropout, scales=scales, n_latents=n_latents, seed=seed,
+                     batch_size=batch_size, source=source, progress=progress)[0]
+
+
+def pair_nlls(params, module, truth: Samples, *, dropout: str, scales: list[tuple[float, float]], n_latents: int,
+              seed: int, batch_size: int, source: str = "samples", progress: bool = False) -> np.ndarray:
+    """``pair_nll`` of the settings (dropout, each of ``scales``: (target, other)) at once, [len(scales), S * R']:
+    the mixture is predicted once per batch and each scale applied to its covariances (the same latents and
+    masks for every scale, as ``pair_nll`` of each setting would draw them)."""
     obs, target, value_index = split_queries(truth, source)
     regimes = truth.interventional
     S, _, N, d = truth.samples.shape
     x = truth.samples[:, regimes].reshape(S * len(regimes), N, d)
-    out = np.empty(len(obs))
+    out = np.empty((len(scales), len(obs)))
     base = jax.random.key(seed)
     for b, start in enumerate(tqdm(range(0, len(obs), batch_size), desc="density", unit="batch",
                                    disable=not progress, mininterval=2.0)):
         stop = min(len(obs), start + batch_size)
         rows = np.arange(start, stop)
         rows = np.concatenate([rows, np.full(batch_size - len(rows), stop - 1)])  # padded: one compiled shape
-        _, (w, m, c) = predict_batch(params, module, jnp.asarray(obs[rows]), jnp.asarray(target[rows]),
-                                     jnp.asarray(value_index[rows]), jax.random.fold_in(base, b), n_latents, 1,
-                                     mixture=True, dropout=setting.dropout, scale=setting.scale())
-        out[start:stop] = np.asarray(_nll(jnp.asarray(x[rows]), w, m, c), np.float64)[: stop - start]
+        rows_target, rows_x = jnp.asarray(target[rows]), jnp.asarray(x[rows])
+        _, mix = predict_batch(params, module, jnp.asarray(obs[rows]), rows_target, jnp.asarray(value_index[rows]),
+                               jax.random.fold_in(base, b), n_latents, 1, mixture=True, dropout=dropout)
+        for k, scale in enumerate(scales):
+            scaled = mix if tuple(scale) == (1.0, 1.0) else scale_mixture(mix, jnp.asarray(scale, jnp.float32),
+                                                                         rows_target)
+            out[k, start:stop] = np.asarray(_nll(rows_x, *scaled), np.float64)[: stop - start]
     return out

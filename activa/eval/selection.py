@@ -29,6 +29,7 @@ import pandas as pd
 
 from activa.data.format import Samples
 from activa.eval import density, intervals, spread
+from activa.eval.metrics import energy_score
 from activa.model.inference import InferenceSetting, predict_queries, row_scale, split_queries
 
 RULE = ("the lowest mean validation energy score among the candidates that a paired one-sided Wilcoxon test over "
@@ -42,22 +43,6 @@ COLUMNS = ("name", "dropout", "scale_target", "scale_other", "energy_score", "sp
            "p_vs_default")
 SCALE_BOUNDS = (-2.0, 3.0)  # log2(scale): 0.25 to 8
 SCALE_TOLERANCE = 0.02  # golden-section stops when the log2 bracket is this narrow
-_CHUNK_VALUES = 2**23
-
-
-def energy_scores(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The energy score [P] of predictions y [P, m, d] for truths x [P, n, d] (``metrics.energy_score``'s
-    value, computed from the cross and within-prediction distances only)."""
-    P, n, d = x.shape
-    m = y.shape[1]
-    out = np.empty(P)
-    step = max(1, _CHUNK_VALUES // (m * (n + m) * d))
-    for start in range(0, P, step):
-        xs, ys = x[start:start + step], y[start:start + step]
-        cross = np.sqrt(((ys[:, :, None, :] - xs[:, None, :, :]) ** 2).sum(-1)).mean(axis=(1, 2))
-        within = np.sqrt(((ys[:, :, None, :] - ys[:, None, :, :]) ** 2).sum(-1)).sum(axis=(1, 2))
-        out[start:start + step] = cross - within / (2.0 * m * (m - 1))
-    return out
 
 
 def _golden(objective, lo: float, hi: float, tolerance: float) -> float:
@@ -92,7 +77,7 @@ def fit_scale(x: np.ndarray, centres: np.ndarray, deviations: np.ndarray, target
 
     def mean_score(log_scale: float) -> float:
         rows = np.asarray(row_scale(np.asarray([1.0, 2.0**log_scale]), target, d))  # [P, d]
-        return float(energy_scores(x, centres + rows[:, None, :] * deviations).mean())
+        return float(energy_score(x, centres + rows[:, None, :] * deviations).mean())
 
     return 1.0, round(2.0 ** _golden(mean_score, *SCALE_BOUNDS, SCALE_TOLERANCE), 4) if d > 1 else 1.0
 
@@ -126,7 +111,7 @@ def candidates(params, module, validation: Samples, *, dropouts: list[str], n_la
     the mode and "_scaled"). Columns: name, dropout, scale_target, scale_other, energy_score (mean),
     energy_score_lo/hi (95 % bootstrap over SCMs), p_vs_default (one-sided Wilcoxon over SCMs),
     spread_ratio_other / _target, coverage50, coverage90 (PIT of the non-target variables), nll (mean -log p per
-    sample, ``density.pair_nll``).
+    sample, ``density.pair_nlls``: one predicted mixture per mode, both scales on it).
     """
     if not dropouts or dropouts[0] != "off":
         raise ValueError(f"dropouts: the candidates must start with 'off' (the default), got {dropouts!r}")
@@ -141,15 +126,17 @@ def candidates(params, module, validation: Samples, *, dropouts: list[str], n_la
                                               progress=progress, setting=InferenceSetting(dropout), parts=True)
         centres, deviations = centres.astype(np.float64), deviations.astype(np.float64)
         fitted = InferenceSetting(dropout, *fit_scale(x, centres, deviations, target))
-        for name, setting in ((dropout, InferenceSetting(dropout)), (f"{dropout}_scaled", fitted)):
+        settings = ((dropout, InferenceSetting(dropout)), (f"{dropout}_scaled", fitted))
+        nlls = density.pair_nlls(params, module, validation, dropout=dropout, n_latents=n_latents, seed=seed,
+                                 scales=[(s.scale_target, s.scale_other) for _, s in settings],
+                                 batch_size=batch_size, source=source)
+        for (name, setting), nll in zip(settings, nlls):
             d_rows = np.asarray(row_scale(np.asarray([setting.scale_target, setting.scale_other]), target, x.shape[2]))
             y = centres + d_rows[:, None, :] * deviations
-            es = energy_scores(x, y)
+            es = energy_score(x, y)
             scores[name] = pd.Series(es).groupby(scm).mean()
             sd = spread.spreads(x, y, target)
             counts = spread.pit_counts(x, y, target, np.random.default_rng(seed)).sum(axis=0)
-            nll = density.pair_nll(params, module, validation, setting=setting, n_latents=n_latents, seed=seed,
-                                   batch_size=batch_size, source=source)
             with np.errstate(invalid="ignore", divide="ignore"):
                 rows.append({"name": name, **setting.to_dict(), "energy_score": float(es.mean()),
                              "nll": float(nll.mean()),

@@ -216,10 +216,15 @@ def sample_decoded(params, model, z: jax.Array, target: jax.Array, value_index: 
         return centres + deviations, mix
     rows = row_scale(scale, target, z.shape[2])  # [Q, d]
     samples = centres + rows[:, None, :] * deviations
-    if mix is None:
-        return samples, None
+    return samples, None if mix is None else scale_mixture(mix, scale, target)
+
+
+def scale_mixture(mix, scale: jax.Array, target: jax.Array):
+    """A predicted mixture (weights [Q, M], means [Q, M, d], covs [Q, M, d, d]) with covariances D Sigma D, D the
+    diagonal of ``row_scale(scale, target, d)``."""
     weights, means, covs = mix
-    return samples, (weights, means, covs * rows[:, None, :, None] * rows[:, None, None, :])
+    rows = row_scale(scale, target, means.shape[-1])
+    return weights, means, covs * rows[:, None, :, None] * rows[:, None, None, :]
 
 
 def predict_queries(params, model, obs: np.ndarray, target: np.ndarray, value_index: np.ndarray, *,

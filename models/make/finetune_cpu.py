@@ -96,6 +96,7 @@ def against_shipped(shipped: Path, out: Path, config: dict, variant: str, n_late
     lower."""
     from activa.data.format import read_samples
     from activa.eval import intervals, selection
+    from activa.eval.metrics import energy_score
     from activa.model.api import TrainedModel
     from activa.model.inference import predict_queries, predict_seed, split_queries
 
@@ -110,7 +111,7 @@ def against_shipped(shipped: Path, out: Path, config: dict, variant: str, n_late
         y = predict_queries(model.params, model.module, obs, target, value_index, n_latents=n_latents,
                             n_samples=x.shape[1], seed=predict_seed(config["seed"], "validation", variant),
                             batch_size=inference["batch_size"], setting=model.setting)
-        scores[name] = pd.Series(selection.energy_scores(x, y.astype(np.float64))).groupby(scm).mean()
+        scores[name] = pd.Series(energy_score(x, y.astype(np.float64))).groupby(scm).mean()
     p, shift = intervals.wilcoxon_less(scores["fine_tune"], scores["shipped"])
     return {"shipped": float(scores["shipped"].mean()), "fine_tune": float(scores["fine_tune"].mean()), "p": p,
             "better": bool(p < inference["select"]["alpha"] and shift < 0)}

@@ -71,6 +71,15 @@ def _paper_baseline_reads(config: dict, args: argparse.Namespace) -> list[str]:
             f"calibration.baseline_hypotheses.hypotheses.{name}"]
 
 
+def _reference_reads(config: dict, args: argparse.Namespace) -> list[str]:
+    from activa.eval.methods import registry
+
+    methods = registry(config["references"])
+    if args.method not in methods:
+        raise cfg.ConfigError(f"reference: unknown method '{args.method}', expected one of {', '.join(methods)}")
+    return methods[args.method].reads(args.family)
+
+
 REQUIRED = {"required": True}
 PATH = {"required": True, "type": Path}
 PATHS = {"nargs": "+", "required": True, "type": Path}
@@ -97,21 +106,18 @@ STAGES = {
                                    "made (references.paper_baseline).", _paper_baseline_reads,
         [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
          arg("--out", **PATH)]),
-    "no-effect": Stage(
-        stages.run_no_effect, "Reference no_effect: the observational samples with V_t set to v.",
-        lambda config, args: ["seed", f"families.{args.family}"],
-        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
-         arg("--out", **PATH)]),
-    "oracle-graph": Stage(
-        stages.run_oracle_graph, "Reference oracle_graph: least squares on the true parents, sampled under do().",
-        lambda config, args: ["seed", f"families.{args.family}"],
-        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
-         arg("--scms", **PATH, help="the family's test.scms.parquet (the true graphs)"), arg("--out", **PATH)]),
-    "truth-resample": Stage(
-        stages.run_truth_resample, "Reference truth_resample: a second draw of the ground truth (noise floor).",
-        lambda config, args: ["seed", f"families.{args.family}"],
-        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
-         arg("--scms", **PATH, help="the family's test.scms.parquet (the SCMs to redraw)"), arg("--out", **PATH)]),
+    "reference": Stage(
+        stages.run_reference, "A reference method's predictions for every query of a test split (activa.eval.methods: "
+                              "no_effect, pc_mec, ges_mec, lingam, eqvar, oracle_graph, dowhy_gcm, ... or an external "
+                              "method of references.external).", _reference_reads,
+        [arg("--method", **REQUIRED), arg("--family", **REQUIRED),
+         arg("--data", **PATH, help="the family's test.samples.parquet"),
+         arg("--scms", type=Path, help="the family's test.scms.parquet (methods that see the graph or the truth)"),
+         arg("--source", type=Path, help="an external method's Python file (references.external.<method>.file)"),
+         arg("--out", **PATH),
+         arg("--workers", type=int, default=1, help="processes, for the methods that use them; the output does not "
+                                                    "change")],
+        progress=True),
     "truth-pooled": Stage(
         stages.run_truth_pooled, "Reference truth_pooled (many independent runs pooled), the split's true means and "
                                  "how correlated a regime's samples are.",
@@ -121,13 +127,6 @@ STAGES = {
          arg("--out", **PATH, help="the truth_pooled predictions"),
          arg("--out-means", **PATH, help="e.g. results/data/<family>/test.means.parquet"),
          arg("--out-floor", **PATH, help="e.g. results/data/<family>/test.effective_samples.csv")],
-        progress=True),
-    "dowhy-gcm": Stage(
-        stages.run_dowhy_gcm, "Reference dowhy_gcm: dowhy.gcm with the true graph, on a subset of test SCMs.",
-        lambda config, args: ["seed", f"families.{args.family}", "references.dowhy_gcm"],
-        [arg("--family", **REQUIRED), arg("--data", **PATH, help="the family's test.samples.parquet"),
-         arg("--scms", **PATH, help="the family's test.scms.parquet (the true graphs)"), arg("--out", **PATH),
-         arg("--workers", type=int, default=1, help="processes; the output does not change")],
         progress=True),
     "metrics": Stage(
         stages.run_metrics, "Score a predictions file against the ground truth (MMD, WSD, ERG, p).",

@@ -90,39 +90,53 @@ def _write_reference(config: dict, family: str, method: str, truth, pred, out: P
     write_samples(out, pred, {**family_meta(config, family, split), "kind": "predictions", "method": method, **meta})
 
 
-def run_no_effect(config: dict, family: str, data: Path, out: Path) -> None:
-    """``no-effect``: the observational samples with V_t set to v, for every query of a test split."""
-    from activa.eval.references import no_effect
+def run_reference(config: dict, method: str, family: str, data: Path, out: Path, scms: Path | None = None,
+                  source: Path | None = None, workers: int = 1, progress: bool = True) -> None:
+    """``reference``: the predictions of reference method ``method`` (``activa.eval.methods``) for every query of a
+    family's test split, on all its SCMs or a seeded subset (``references.<method>.scms``).
 
-    truth, _ = _reference_inputs(data, None)
-    _write_reference(config, family, "no_effect", truth, no_effect(truth), out)
-
-
-def run_oracle_graph(config: dict, family: str, data: Path, scms: Path, out: Path) -> None:
-    """``oracle-graph``: the true graph's mechanisms fitted by least squares, sampled under each query."""
+    ``scms`` (the split's SCM table) is required by, and given only to, a method that sees the graph or the truth;
+    ``source``: the Python file of an external method (``references.external``).
+    """
     import numpy as np
 
     from activa.data.scm import seed_sequence
-    from activa.eval.references import oracle_graph, residual_kind
+    from activa.eval.methods import registry
+    from activa.eval.references import Inputs, _predictions, scm_subset
 
-    truth, table = _reference_inputs(data, scms)
+    methods = registry(config.get("references", {}))
+    if method not in methods or methods[method].predict is None:
+        generic = [m.name for m in methods.values() if m.predict is not None]
+        raise cfg.ConfigError(f"reference: unknown method '{method}', expected one of {', '.join(generic)}")
+    spec = methods[method]
+    if spec.source is not None and (source is None or Path(source).resolve() != Path(spec.source).resolve()):
+        raise cfg.ConfigError(f"reference: method '{method}' is defined in {spec.source} (references.external."
+                              f"{method}.file); pass it as --source")
+    if spec.sees != "observational" and scms is None:
+        raise cfg.ConfigError(f"reference: method '{method}' sees the {spec.sees}: --scms (the split's .scms.parquet) "
+                              "is required")
+    truth, table = _reference_inputs(data, scms if spec.sees != "observational" else None)
     split = truth.meta.get("split", "test")
-    rng = np.random.Generator(np.random.PCG64(seed_sequence(config["seed"], "oracle_graph", family, split)))
-    kind = residual_kind(table)
-    _write_reference(config, family, "oracle_graph", truth, oracle_graph(truth, table, rng, kind), out,
-                     residuals=kind)
-
-
-def run_truth_resample(config: dict, family: str, data: Path, scms: Path, out: Path) -> None:
-    """``truth-resample``: a second, independent draw of the ground truth's interventional regimes."""
-    from activa.data.scm import seed_sequence
-    from activa.eval.references import truth_resample
-
-    truth, table = _reference_inputs(data, scms)
-    split = truth.meta.get("split", "test")
-    pred = truth_resample(truth, table, cfg.family(config, family),
-                          seed_sequence(config["seed"], "truth_resample", family, split))
-    _write_reference(config, family, "truth_resample", truth, pred, out)
+    if spec.source is not None:
+        options = config["references"]["external"][method].get("options") or {}
+    else:
+        options = config["references"][method] if spec.options else {}
+    size = options.get("scms")
+    rows = (scm_subset(len(truth.scm), size, seed_sequence(config["seed"], "scm_subset", family, split))
+            if size is not None else np.arange(len(truth.scm)))
+    subset = truth.select_scms(rows)
+    inputs = Inputs(subset, table, cfg.family(config, family), options,
+                    seed_sequence(config["seed"], method, family, split), progress, workers)
+    result = spec.load()(inputs)
+    samples, notes = result if isinstance(result, tuple) else (result, {})
+    expected = (len(rows), len(truth.interventional)) + truth.samples.shape[2:]
+    if np.shape(samples) != expected:
+        raise DataError(f"reference {method}: its predict returned samples of shape {np.shape(samples)}, expected "
+                        f"{expected} (SCMs, interventional regimes, N, d)")
+    meta = {"label": spec.label, "sees": spec.sees, **notes}
+    if size is not None:
+        meta["scm_subset"] = len(rows)
+    _write_reference(config, family, method, truth, _predictions(subset, np.asarray(samples)), out, **meta)
 
 
 def run_truth_pooled(config: dict, family: str, data: Path, scms: Path, out: Path, out_means: Path,
@@ -151,23 +165,6 @@ def run_truth_pooled(config: dict, family: str, data: Path, scms: Path, out: Pat
     write_csv(out_floor, pd.DataFrame([{"family": family, **effective_samples(pooled, truth)}]))
 
 
-def run_dowhy_gcm(config: dict, family: str, data: Path, scms: Path, out: Path, workers: int = 1,
-                  progress: bool = True) -> None:
-    """``dowhy-gcm``: dowhy.gcm with the true graph on ``references.dowhy_gcm.scms`` test SCMs of a family."""
-    from activa.data.scm import seed_sequence
-    from activa.eval.references import dowhy_gcm, dowhy_version, scm_subset
-
-    spec = config["references"]["dowhy_gcm"]
-    version = dowhy_version()
-    truth, table = _reference_inputs(data, scms)
-    split = truth.meta.get("split", "test")
-    subset = scm_subset(len(truth.scm), spec["scms"], seed_sequence(config["seed"], "scm_subset", family, split))
-    pred = dowhy_gcm(truth, table, subset, spec["quality"], seed_sequence(config["seed"], "dowhy_gcm", family, split),
-                     workers=workers, progress=progress)
-    _write_reference(config, family, "dowhy_gcm", truth, pred, out, scm_subset=len(subset),
-                     dowhy=version, quality=spec["quality"])
-
-
 def run_metrics(config: dict, family: str, method: str, truth: Path, pred: Path, means: Path, out: Path,
                 progress: bool = True) -> None:
     """``metrics``: score a predictions file against the ground truth, one row per (SCM, regime) pair: the
@@ -179,9 +176,12 @@ def run_metrics(config: dict, family: str, method: str, truth: Path, pred: Path,
     predictions, data, true_means = read_samples(pred), read_samples(truth), read_means(means)
     check_means_of(true_means, data, str(means), str(truth))
     frame = scoring.score(data, predictions, config["metrics"], seed, true_means, progress, str(truth), str(pred))
-    subset = {"scm_subset": predictions.meta["scm_subset"]} if "scm_subset" in predictions.meta else {}
+    if predictions.meta.get("method", method) != method:
+        raise DataError(f"{pred}: metadata 'method' is '{predictions.meta['method']}', but --method is '{method}'")
+    # what the tables show of a reference method: its subset of SCMs, its label and how its run went
+    carried = {key: predictions.meta[key] for key in ("scm_subset", "label", "sees", "summary") if key in predictions.meta}
     scoring.write_metrics(out, frame, {"family": family, "method": method, "conventions": config["metrics"],
-                                       "seed": seed, "truth": str(truth), "predictions": str(pred), **subset})
+                                       "seed": seed, "truth": str(truth), "predictions": str(pred), **carried})
 
 
 def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path, floors: list[Path] | None = None) -> None:
@@ -198,13 +198,17 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path, fl
     if name == "table1_references":
         from activa.report import references_table
 
-        files = tables.metric_files(metrics, set(dict(references_table.METHODS)), name)
+        from activa.eval.methods import BUILTIN
+
+        allowed = {"baseline", "activa"} | {m.name for m in BUILTIN if "table1" in m.tables}
+        files = tables.metric_files(metrics, allowed, name, external=True)
         frames = [read_csv(path, "effective-samples CSV") for path in floors or []]
         for path, frame in zip(floors or [], frames):
             if "interventional_n_eff_median" not in frame.columns:
                 raise DataError(f"{path}: missing column 'interventional_n_eff_median' (written by truth-pooled)")
-        references_table.write(references_table.collect(config["table1"]["rows"], files, intervals, seed),
-                               out_prefix, intervals, pd.concat(frames, ignore_index=True) if frames else None)
+        table, versus = references_table.collect(config["table1"]["rows"], files, intervals, seed)
+        references_table.write(table, out_prefix, intervals, pd.concat(frames, ignore_index=True) if frames else None,
+                               versus)
         return
     if name in ("table1", "latents"):
         methods = tables.methods_of(name, config)
@@ -212,10 +216,13 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path, fl
                                methods, intervals, seed)
         tables.write_table(table, out_prefix, intervals, methods)
         return
+    from activa.eval.methods import BUILTIN
+
     spec = config["v1_tables"][name]
-    allowed = {m for row in spec["rows"] for m in row["methods"]}
-    tables.write_v1_table(tables.collect_v1(spec, tables.metric_files(metrics, allowed, name), intervals, seed),
-                          out_prefix, spec, intervals)
+    allowed = {m for row in spec["rows"] for m in row["methods"]} | {m.name for m in BUILTIN if "v1" in m.tables}
+    files = tables.metric_files(metrics, allowed, name, external=True)
+    table, versus = tables.collect_v1(spec, files, intervals, seed)
+    tables.write_v1_table(table, out_prefix, spec, intervals, versus)
 
 
 def run_calibration_table(config: dict, metrics: list[Path], out_prefix: Path, out_figures: list[Path],
@@ -228,7 +235,10 @@ def run_calibration_table(config: dict, metrics: list[Path], out_prefix: Path, o
     from activa.data.format import META_KEY
     from activa.report import calibration_table, tables
 
-    files = tables.metric_files(metrics, set(dict(calibration_table.METHODS)), "calibration")
+    from activa.eval.methods import BUILTIN
+
+    allowed = {"baseline", "activa", "activa_1latent"} | {m.name for m in BUILTIN}
+    files = tables.metric_files(metrics, allowed, "calibration", external=True)
     nll = {}
     for path in densities or []:
         if not Path(path).exists():

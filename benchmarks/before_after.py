@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from activa import config as cfg  # noqa: E402
 from activa.eval.intervals import EFFECTS, per_scm, per_scm_effect, wilcoxon_less  # noqa: E402
+from activa.eval.methods import registry  # noqa: E402
 
 METRICS = (("mmd", "MMD", 3), ("wsd", "WSD", 2), ("erg", "ERG", 2), ("desc", "Desc.", 2), ("nondesc", "Non-desc.", 2),
            ("energy_score", "Energy score", 3))
@@ -67,8 +68,7 @@ def main() -> None:
     for after_path in sorted((args.after / "metrics").glob("*/*.parquet")):
         method, family = after_path.parent.name, after_path.stem
         before_path = args.before / "metrics" / method / f"{family}.parquet"
-        if method in ("baseline", "paper_baseline", "no_effect", "oracle_graph", "dowhy_gcm", "truth_resample",
-                      "truth_pooled") or not before_path.exists():
+        if method == "baseline" or method in registry({}) or not before_path.exists():
             continue
         # plain reads: a run before the calibration columns existed has metrics files without them
         after, before = pd.read_parquet(after_path), pd.read_parquet(before_path)

@@ -108,19 +108,20 @@ V1_SPEC = {"title": "v1 Table 1: two variables", "note": "Data: fixture.",
 
 
 def test_v1_layout_rows_means_p_and_bold(files, tmp_path):
-    table = tables.collect_v1(V1_SPEC, files, INTERVALS, 0)
+    table, versus = tables.collect_v1(V1_SPEC, files, INTERVALS, 0)
+    assert versus.empty  # no reference method in these files
     assert list(zip(table.group, table.label)) == [("Gaussian", "baseline"), ("Gaussian", "ACTIVA"),
                                                    ("Beta_8", "baseline"), ("Beta_8", "ACTIVA")]
     assert table.iloc[0][["mmd", "wsd", "erg", "p_value"]].tolist() == pytest.approx([0.6, 3.0, 1.5, 0.05])
     assert table.iloc[3][["mmd", "p_value"]].isna().all() and table.pairs.tolist() == [12, 12, 12, 0]
     md = tables.v1_to_markdown(table, V1_SPEC, INTERVALS)
-    assert re.search(r"\| Gaussian \| baseline \| 0\.60 ± 0\.0\d\d \| \*\*3\.00\*\* ± 0\.\d\d\d \| "
+    assert re.search(r"\| Gaussian \| baseline \| 12 \| 0\.60 ± 0\.0\d\d \| \*\*3\.00\*\* ± 0\.\d\d\d \| "
                      r"1\.50 ± 0\.\d\d\d \| 0\.050 \|", md)
-    assert "|  | ACTIVA | **0.20** ± 0.000 | 5.00 ± 0.000 | 1.50 ± 0.500 | 0.300 |" in md
-    assert re.search(r"\| Beta_8 \| baseline \| 0\.60 ± 0\.0\d\d \| 3\.00 ± ", md)  # one method only: no bold
-    assert "|  | ACTIVA | – | – | – | – |" in md
+    assert "|  | ACTIVA | 12 | **0.20** ± 0.000 | 5.00 ± 0.000 | 1.50 ± 0.500 | 0.300 |" in md
+    assert re.search(r"\| Beta_8 \| baseline \| 12 \| 0\.60 ± 0\.0\d\d \| 3\.00 ± ", md)  # one method only: no bold
+    assert "|  | ACTIVA | – | – | – | – | – |" in md
     tex = tables.v1_to_latex(table, V1_SPEC, INTERVALS)
-    assert re.search(r"Beta\\_8 & baseline & 0\.60\\,\{\\scriptsize\$\\pm\$0\.0\d\d\} & ", tex)
+    assert re.search(r"Beta\\_8 & baseline & 12 & 0\.60\\,\{\\scriptsize\$\\pm\$0\.0\d\d\} & ", tex)
     assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 1 and tex.count("{") == tex.count("}")
     if shutil.which("pdflatex"):
         doc = tmp_path / "v1.tex"
@@ -146,7 +147,7 @@ def test_references_table_gap_closed_and_the_dowhy_subset(tmp_path):
     from activa.report import references_table as rt
 
     scores = {"no_effect": 0.9, "baseline": 0.8, "paper_baseline": 1.2, "activa": 0.5, "oracle_graph": 0.4,
-              "dowhy_gcm": 0.45, "truth_resample": 0.1, "truth_pooled": 0.08}
+              "dowhy_gcm": 0.45, "truth_resample": 0.1, "truth_pooled": 0.08, "eqvar": 0.6}
     files = {}
     for method, level in scores.items():
         n = 6 if method == "dowhy_gcm" else 12
@@ -158,21 +159,27 @@ def test_references_table_gap_closed_and_the_dowhy_subset(tmp_path):
         values = {m: [level + 0.01 * (i % 3) for i in range(12)] for m in ("mmd", "wsd", "erg")}
         values["p_value"] = [0.5] * 12
         files[(method, "beta_8")] = fixture_metrics(tmp_path / f"b8_{method}.parquet", method, "beta_8", values)
-    table = rt.collect(ROWS, files, INTERVALS, 0)
+    table, versus = rt.collect(ROWS, files, INTERVALS, 0)
     full = table[table.scope == "all"].set_index(["key", "method"])
+    # eqvar sees the observational samples only: set against ACTIVA, 0.1 above it on every SCM
+    against = versus.set_index("method").loc["eqvar"]
+    assert against["mmd"] == pytest.approx(0.1) and against["mmd_p_higher"] < 0.05 < against["mmd_p_lower"]
+    assert len(versus) == 1 and against["scms"] == 12
     assert full.loc[("gauss2", "activa"), "gap_closed_mmd"] == pytest.approx((0.81 - 0.51) / (0.81 - 0.41))
     assert np.isnan(full.loc[("beta_8", "activa"), "gap_closed_mmd"])
     assert full.loc[("gauss2", "dowhy_gcm"), "scms"] == 6 and full.loc[("gauss2", "baseline"), "scms"] == 12
     subset = table[table.scope == "dowhy subset"]
-    assert set(subset.key) == {"gauss2"} and (subset.scms == 6).all() and len(subset) == 8
-    assert list(full.loc["gauss2"].index) == [m for m, _ in rt.METHODS]
+    assert set(subset.key) == {"gauss2"} and (subset.scms == 6).all() and len(subset) == 9
+    assert list(full.loc["gauss2"].index) == ["no_effect", "baseline", "paper_baseline", "activa", "eqvar",
+                                              "oracle_graph", "dowhy_gcm", "truth_resample", "truth_pooled"]
     floors = pd.DataFrame([{"family": "gauss2", "n_samples": 40, "runs": 20, "interventional_triples": 10,
                             "interventional_inflation": 1.02, "interventional_n_eff_q1": 30.0,
                             "interventional_n_eff_median": 41.0, "interventional_n_eff_q3": 55.0,
                             "observational_triples": 10, "observational_inflation": 0.98,
                             "observational_n_eff_q1": 30.0, "observational_n_eff_median": 40.5,
                             "observational_n_eff_q3": 55.0}])
-    md = rt.to_markdown(table, INTERVALS, floors)
+    md = rt.to_markdown(table, INTERVALS, floors, versus)
+    assert "| Gauss 2 | equal-variance order | ACTIVA | 12 | +0.10 ± 0.00† |" in md
     assert "|  | gap closed by ACTIVA |  | 75% | 75% | 75% |  |" in md and "**Every method on DoWhy GCM's subset" in md
     assert "| Gauss 2 | 40 | 20 | 41.0 (30.0-55.0) | 1.02 | 40.5 | 0.98 |" in md
     tex = rt.to_latex(table, INTERVALS)

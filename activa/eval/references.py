@@ -1,5 +1,7 @@
 """Reference methods that bracket ACTIVA (results/tables/table1_references): what no method should do worse
-than, what a method told the true graph can do, and the metrics' own noise floor.
+than, what a method told the true graph can do, and the metrics' own noise floor. The registry of every
+reference method, the discover-then-estimate ones (``activa.eval.discovery``) included, is ``activa.eval.methods``;
+each registered function here takes ``Inputs`` and returns samples [S, R_int, N, d].
 
 Every method predicts each interventional regime (query do(V_t = v)) of a test split from the same inputs as
 the baseline (v2 section 6.1): the N observational samples of the SCM, plus, where named, the true graph.
@@ -12,8 +14,13 @@ the baseline (v2 section 6.1): the N observational samples of the SCM, plus, whe
   resampled residuals (every other family). On the Gaussian families an edge's direction is not identifiable
   from observational data, so this is a bound no graph-free method can reach; on SERGIO the linear mechanism
   is misspecified.
-- ``dowhy_gcm``: DoWhy's graphical causal model with the true graph and automatically assigned mechanisms
-  (``dowhy.gcm``), on a fixed random subset of the test SCMs (0.02-1 s per SCM).
+- ``dowhy_gcm``: DoWhy's graphical causal model (``dowhy.gcm``) with the true graph, linear additive-noise
+  mechanisms and empirical root distributions, on a fixed random subset of the test SCMs: a graph-aware
+  reference from the library.
+- ``dowhy_gcm_auto``: the same with the mechanisms ``gcm.auto.assign_causal_mechanisms`` chooses (0.02-1 s per
+  SCM). At quality good it picks non-linear regressors (e.g. gradient boosting) whenever they cross-validate
+  better; those are constant outside the observed range of the parent, and a query's V_t = 5 lies far outside
+  it, so the descendants' means stay near their observational values (docs/evaluation.md).
 - ``truth_resample``: a second, independent draw of the ground truth (same SCMs, a new random stream, same N):
   what a perfect method scores, the metrics' noise floor.
 
@@ -31,6 +38,39 @@ from tqdm import tqdm
 
 from activa.data.format import DataError, Samples, SCMTable
 from activa.data.scm import LinearSCMs, Regimes, mutilated_inverse, sample_regimes
+
+
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """What a reference method gets for one family's test split (``python -m activa reference``).
+
+    truth: the test split on the SCMs to predict (samples [S, R, N, d], one observational regime); scms: the
+    split's SCM table (rows ``truth.scm``), None for a method that sees the observational samples only; family:
+    the family's config; options: the config's ``references.<method>`` ({} if none); seed: the method's stream
+    ``seed_sequence(seed, <method>, family, split)``.
+    """
+
+    truth: Samples
+    scms: SCMTable | None
+    family: dict
+    options: dict
+    seed: np.random.SeedSequence
+    progress: bool = True
+    workers: int = 1
+
+    @property
+    def observational(self) -> np.ndarray:
+        """[S, N, d] float64: each SCM's observational samples."""
+        return _observational(self.truth)
+
+    @property
+    def queries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(target [R_int] int, value [R_int] float64) of the interventional regimes, in the truth's order."""
+        r = self.truth.interventional
+        return self.truth.target[r].astype(np.int64), self.truth.value[r].astype(np.float64)
+
+    def rng(self) -> np.random.Generator:
+        return np.random.Generator(np.random.PCG64(self.seed))
 
 
 def _observational(truth: Samples) -> np.ndarray:
@@ -234,15 +274,17 @@ def scm_subset(n_scm: int, size: int, seed: np.random.SeedSequence) -> np.ndarra
 
 def _dowhy_one(job) -> np.ndarray:
     """One SCM with dowhy.gcm: samples [R_int, N, d]. job: (observational [N, d], adjacency [d, d], targets,
-    values, quality, seed)."""
+    values, mechanisms, seed)."""
     from threadpoolctl import threadpool_limits
 
-    obs, adjacency, target, value, quality, seed = job
+    obs, adjacency, target, value, mechanisms, seed = job
     with threadpool_limits(1):  # one core per SCM: scikit-learn's threads would oversubscribe the workers
-        return _dowhy_fit_sample(obs, adjacency, target, value, quality, seed)
+        return _dowhy_fit_sample(obs, adjacency, target, value, mechanisms, seed)
 
 
-def _dowhy_fit_sample(obs, adjacency, target, value, quality, seed) -> np.ndarray:
+def _dowhy_fit_sample(obs, adjacency, target, value, mechanisms, seed) -> np.ndarray:
+    """mechanisms: "linear" (every non-root an additive-noise model with a linear regressor, every root its
+    empirical distribution) or an ``AssignmentQuality`` name for ``gcm.auto.assign_causal_mechanisms``."""
     import warnings
 
     import networkx as nx
@@ -260,7 +302,13 @@ def _dowhy_fit_sample(obs, adjacency, target, value, quality, seed) -> np.ndarra
     data = pd.DataFrame(obs, columns=names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gcm.auto.assign_causal_mechanisms(model, data, quality=getattr(gcm.auto.AssignmentQuality, quality.upper()))
+        if mechanisms == "linear":
+            for j, name in enumerate(names):
+                model.set_causal_mechanism(name, gcm.AdditiveNoiseModel(gcm.ml.create_linear_regressor())
+                                           if adjacency[:, j].any() else gcm.EmpiricalDistribution())
+        else:
+            gcm.auto.assign_causal_mechanisms(model, data,
+                                              quality=getattr(gcm.auto.AssignmentQuality, mechanisms.upper()))
         gcm.fit(model, data)
         out = []
         for t, v in zip(target, value):
@@ -270,37 +318,67 @@ def _dowhy_fit_sample(obs, adjacency, target, value, quality, seed) -> np.ndarra
     return np.stack(out)
 
 
-def dowhy_gcm(truth: Samples, scms: SCMTable, subset: np.ndarray, quality: str, seed: np.random.SeedSequence,
-              workers: int = 1, progress: bool = True) -> Samples:
-    """dowhy.gcm's samples of every query of the SCMs ``subset`` (indices into ``truth``'s SCMs).
+def dowhy_gcm(truth: Samples, scms: SCMTable, mechanisms: str, seed: np.random.SeedSequence, workers: int = 1,
+              progress: bool = True) -> np.ndarray:
+    """dowhy.gcm's samples of every query of every SCM of ``truth``: [S, R_int, N, d], V_t = v.
 
-    quality: dowhy's ``AssignmentQuality`` (good, better, best) for ``gcm.auto.assign_causal_mechanisms``.
-    Each SCM gets its own seed from ``seed``, so the result does not depend on ``workers`` (processes).
+    mechanisms: "linear" or an ``AssignmentQuality`` (good, better, best). Each SCM gets its own seed from ``seed``,
+    so the result does not depend on ``workers`` (processes).
     """
+    dowhy_version()
     obs = _observational(truth)
-    if obs.shape[1] < 5:
-        raise DataError(f"dowhy_gcm: DoWhy's automatic mechanism assignment cross-validates in 5 folds and needs at "
-                        f"least 5 observational samples per SCM, the truth has {obs.shape[1]}")
+    if mechanisms != "linear" and obs.shape[1] < 5:
+        raise DataError(f"dowhy_gcm_auto: DoWhy's automatic mechanism assignment cross-validates in 5 folds and needs "
+                        f"at least 5 observational samples per SCM, the truth has {obs.shape[1]}")
     r = truth.interventional
     seeds = [int(s.generate_state(1)[0]) for s in seed.spawn(len(truth.scm))]
-    jobs = [(obs[s], scms.adjacency[truth.scm[s]], truth.target[r], truth.value[r], quality, seeds[s]) for s in subset]
+    jobs = [(obs[s], scms.adjacency[truth.scm[s]], truth.target[r], truth.value[r], mechanisms, seeds[s])
+            for s in range(len(truth.scm))]
     with tqdm(total=len(jobs), desc="dowhy_gcm", unit="scm", file=sys.stderr, disable=not progress,
               mininterval=1.0) as bar:
+        results = []
         if workers > 1 and len(jobs) > 1:
             import multiprocessing
 
             with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                results = []
                 for result in pool.imap(_dowhy_one, jobs):
                     results.append(result)
                     bar.update()
         else:
-            results = []
             for job in jobs:
                 results.append(_dowhy_one(job))
                 bar.update()
     samples = np.stack(results) if results else np.zeros((0, len(r)) + obs.shape[1:])
-    return _predictions(truth, _set_target(samples, truth.target[r], truth.value[r]), truth.scm[subset])
+    return _set_target(samples, truth.target[r], truth.value[r])
+
+
+def dowhy_gcm_linear(inputs: Inputs) -> tuple[np.ndarray, dict]:
+    """Registry entry ``dowhy_gcm``: linear additive-noise mechanisms on the true graph."""
+    return (dowhy_gcm(inputs.truth, inputs.scms, "linear", inputs.seed, inputs.workers, inputs.progress),
+            {"dowhy": dowhy_version(), "mechanisms": "linear additive noise, empirical roots"})
+
+
+def dowhy_gcm_auto(inputs: Inputs) -> tuple[np.ndarray, dict]:
+    """Registry entry ``dowhy_gcm_auto``: mechanisms auto-assigned at ``references.dowhy_gcm_auto.quality``."""
+    quality = inputs.options["quality"]
+    return (dowhy_gcm(inputs.truth, inputs.scms, quality, inputs.seed, inputs.workers, inputs.progress),
+            {"dowhy": dowhy_version(), "mechanisms": f"auto-assigned, quality {quality}"})
+
+
+def predict_no_effect(inputs: Inputs) -> np.ndarray:
+    """Registry entry ``no_effect``."""
+    return no_effect(inputs.truth).samples
+
+
+def predict_oracle_graph(inputs: Inputs) -> tuple[np.ndarray, dict]:
+    """Registry entry ``oracle_graph``: Gaussian residuals on Gaussian families, resampled ones otherwise."""
+    kind = residual_kind(inputs.scms)
+    return oracle_graph(inputs.truth, inputs.scms, inputs.rng(), kind).samples, {"residuals": kind}
+
+
+def predict_truth_resample(inputs: Inputs) -> np.ndarray:
+    """Registry entry ``truth_resample``."""
+    return truth_resample(inputs.truth, inputs.scms, inputs.family, inputs.seed).samples
 
 
 def dowhy_version() -> str:
@@ -310,6 +388,6 @@ def dowhy_version() -> str:
     except ImportError:
         from activa.config import ConfigError
 
-        raise ConfigError("dowhy-gcm: the package 'dowhy' is not installed (pip install -e '.[references]', or "
+        raise ConfigError("dowhy_gcm: the package 'dowhy' is not installed (pip install -e '.[references]', or "
                           "install from requirements/lock-cpu.txt; DoWhy supports Python < 3.14)") from None
     return dowhy.__version__

@@ -26,13 +26,11 @@ import pandas as pd
 
 from activa.data.scm import seed_sequence
 from activa.eval.intervals import bootstrap_interval
+from activa.eval.methods import label_of, sees_of, table_order
 from activa.eval.scoring import read_metrics
 from activa.eval.spread import PIT_BINS, PIT_COLUMNS
 from activa.report.tables import cell_stats, close_pm, format_cell, interval_note, latex_escape, write_formats
 
-METHODS = (("no_effect", "no effect"), ("baseline", "baseline"), ("paper_baseline", "baseline at V_t = 0 (paper's)"),
-           ("activa", "ACTIVA"), ("activa_1latent", "ACTIVA, 1 latent"), ("oracle_graph", "oracle graph"),
-           ("dowhy_gcm", "DoWhy GCM"), ("truth_resample", "truth resample"), ("truth_pooled", "truth pooled"))
 # (column, numerator, denominator): per SCM sums, a ratio of sums over SCMs
 RATIOS = (("spread_other", "spread_pred_other", "spread_true_other"),
           ("spread_target", "spread_pred_target", "spread_true_target"))
@@ -68,15 +66,14 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], i
     densities = densities or {}
     records = []
     for row in rows:
-        frames = {m: read_metrics(metric_files[(m, row["key"])])[0] for m, _ in METHODS
-                  if (m, row["key"]) in metric_files}
-        if not frames:
+        loaded = {m: read_metrics(path) for (m, k), path in metric_files.items() if k == row["key"]}
+        if not loaded:
             continue
+        order = table_order(loaded, {m: sees_of(m, meta) for m, (_, meta) in loaded.items()})
+        frames = {m: loaded[m][0] for m in order}
         scores = cell_stats(frames, ["energy_score"], intervals, seed, f"calibration/{row['key']}")
-        for method, label in METHODS:
-            if method not in frames:
-                continue
-            frame = frames[method]
+        for method in order:
+            frame, label = frames[method], label_of(method, loaded[method][1])
             record = {"key": row["key"], "data": row["label"], "method": method, "label": label,
                       "scms": frame["scm"].nunique(), "pairs": len(frame), **scores[method]}
             stream = lambda name: seed_sequence(seed, "calibration", row["key"], method, name)

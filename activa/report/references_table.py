@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from activa.eval.methods import BUILTIN, label_of, sees_of, table_order
 from activa.eval.scoring import read_metrics
-from activa.report.tables import (CELL_STATS, EFFECT_METRICS, EFFECT_NOTE, cell_stats, close_pm, format_cell,
-                                  interval_note, latex_escape, write_formats)
+from activa.report.tables import (AGAINST_HEADER, AGAINST_NOTE, CELL_STATS, EFFECT_METRICS, EFFECT_NOTE, _against_rows,
+                                  against, cell_stats, close_pm, format_cell, interval_note, latex_escape,
+                                  write_formats)
 
-METHODS = (("no_effect", "no effect"), ("baseline", "baseline"), ("paper_baseline", "baseline at V_t = 0 (paper's)"),
-           ("activa", "ACTIVA"), ("oracle_graph", "oracle graph"), ("dowhy_gcm", "DoWhy GCM"),
-           ("truth_resample", "truth resample"), ("truth_pooled", "truth pooled"))
 DISTANCES = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2))
 METRICS = DISTANCES + EFFECT_METRICS
 SCOPES = ("all", "dowhy subset")
@@ -41,17 +40,21 @@ def gap_closed(frame: pd.DataFrame, metric: str) -> float:
 
 
 def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], intervals: dict,
-            seed: int) -> pd.DataFrame:
-    """One row per (family, scope, method) with a metrics file: scope "all" (every test SCM; dowhy_gcm on its
-    subset) and "dowhy subset" (every method on dowhy_gcm's SCMs). Columns key, data, scope, method, label,
-    scms, pairs, <metric> with _lo/_hi/_p (``tables.collect``), p_value, gap_closed_<metric> (ACTIVA rows).
+            seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per (family, scope, method) with a metrics file: scope "all" (every test SCM; a method run on a
+    subset, on its subset) and "dowhy subset" (every method on dowhy_gcm's SCMs). Columns key, data, scope, method,
+    label, scms, pairs, <metric> with _lo/_hi/_p (``tables.collect``), p_value, gap_closed_<metric> (ACTIVA rows),
+    summary (how a discovery method's run went). Second frame: the methods that see the observational samples
+    only against ACTIVA (``tables.against``), per family.
     """
-    records = []
+    records, versus = [], []
     for row in rows:
-        frames = {m: read_metrics(metric_files[(m, row["key"])])[0] for m, _ in METHODS
-                  if (m, row["key"]) in metric_files}
-        if not frames:
+        loaded = {m: read_metrics(path) for (m, k), path in metric_files.items() if k == row["key"]}
+        if not loaded:
             continue  # a family not scored yet: no rows
+        order = table_order(loaded, {m: sees_of(m, meta) for m, (_, meta) in loaded.items()})
+        frames = {m: loaded[m][0] for m in order}
+        labels = {m: label_of(m, loaded[m][1]) for m in order}
         for scope in SCOPES:
             if scope == "all":
                 scoped = frames
@@ -62,23 +65,31 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], i
                 continue
             cells = cell_stats(scoped, [m for m, _, _ in METRICS], intervals, seed, f"{row['key']}/{scope}")
             part = []
-            for method, label in METHODS:
-                if method not in scoped:
-                    continue
+            for method in order:
                 frame = scoped[method]
-                record = {"key": row["key"], "data": row["label"], "scope": scope, "method": method, "label": label,
-                          "scms": frame["scm"].nunique(), "pairs": len(frame)}
+                if not len(frame):
+                    continue
+                record = {"key": row["key"], "data": row["label"], "scope": scope, "method": method,
+                          "label": labels[method], "scms": frame["scm"].nunique(), "pairs": len(frame)}
                 for metric, _, _ in METRICS:
                     for suffix in CELL_STATS:
                         record[metric + suffix] = cells[method][metric + suffix]
                 record["p_value"] = float(frame["p_value"].mean())
+                record["summary"] = loaded[method][1].get("summary", "")
                 part.append(record)
             part = pd.DataFrame.from_records(part)
             for metric, _, _ in METRICS:
                 part[f"gap_closed_{metric}"] = [gap_closed(part, metric) if m == "activa" else math.nan
                                                 for m in part["method"]]
             records.append(part)
-    return pd.concat(records, ignore_index=True) if records else pd.DataFrame()
+        competitors = [m for m in order if sees_of(m, loaded[m][1]) == "observational"
+                       and m not in ("no_effect", "baseline", "paper_baseline", "activa", "activa_1latent")]
+        if "activa" in frames:
+            for record in against(frames, "activa", competitors, intervals, seed, row["key"]):
+                versus.append({"key": row["key"], "group": row["label"], "label": labels[record["method"]],
+                               "against_label": "ACTIVA", **record})
+    table = pd.concat(records, ignore_index=True) if records else pd.DataFrame()
+    return table, pd.DataFrame.from_records(versus)
 
 
 def _rows(table: pd.DataFrame, scope: str, bold, pm: str, dash: str, percent: str) -> list[list[str]]:
@@ -100,27 +111,26 @@ def _rows(table: pd.DataFrame, scope: str, bold, pm: str, dash: str, percent: st
 HEADER = ["Data", "Method", "SCMs", "MMD", "WSD", "ERG", "p", "Desc.", "Non-desc."]
 
 
-def notes(intervals: dict) -> str:
+def notes(intervals: dict, table: pd.DataFrame | None = None) -> str:
+    """The table's notes: the gap, every method's note from the registry (an external one's label), how each
+    discovery method's run went."""
+    present = set(table["method"]) if table is not None and len(table) else {m.name for m in BUILTIN}
+    described = " ".join(m.note for m in BUILTIN if m.name in present)
+    runs = []
+    if table is not None and len(table):
+        for _, r in table[(table["scope"] == "all") & (table["summary"].fillna("") != "")].iterrows():
+            runs.append(f"{r['data']}, {r['label']}: {r['summary']}.")
     return (f"{interval_note(intervals)} "
             "p: mean p-value of the energy permutation test. Gap closed: (baseline - ACTIVA) / (baseline - oracle "
             "graph), the share of the distance from conditioning to the true graph that ACTIVA covers (100% = as "
             "good as the oracle, 0% = no better than the baseline, negative = worse); – where the oracle is not "
-            "better than the baseline (no gap to close). No effect: the observational samples with V_t "
-            "set to v (no effect downstream). Oracle graph: the true graph, each mechanism fitted by least squares "
-            "on its true parents from the same observational samples, noise from the fitted residuals (normal on "
-            "the Gaussian families, resampled residuals otherwise). On the Gaussian families the direction of an "
-            "edge cannot be identified from observational data, so there it is a bound that no graph-free method "
-            "can reach, not a target; on SERGIO the linear mechanism is misspecified (expression is a nonlinear, "
-            "non-negative function of its regulators). DoWhy GCM: dowhy.gcm with the true graph and automatically "
-            "assigned mechanisms, on a fixed random subset of the test SCMs (second table: every method on those "
-            "SCMs). Baseline at V_t = 0 (paper's): the baseline conditioned on and set to V_t = 0 whatever the "
-            "query's value, the way the published baseline numbers were made (results/calibration/"
-            "published_baseline.md; on SERGIO, where v = 0, the baseline itself). Truth resample: a second "
-            "independent run of the ground truth with the same N. Truth pooled: N samples drawn from many "
-            "independent runs pooled, the score of a perfect prediction of the condition's distribution (the "
-            "floor; on the linear families distributed as truth resample, on SERGIO lower, since one run's cells "
-            "are snapshots of one trajectory). Every method sets V_t to v exactly; the ground truth adds the "
-            f"family's jitter. {EFFECT_NOTE}")
+            "better than the baseline (no gap to close). SCMs: a method on fewer than all test SCMs runs on a seeded "
+            "subset (references.<method>.scms); its paired tests use the SCMs it shares with the other method. "
+            f"{described} On SERGIO every linear SEM (the discovery methods', the oracle's, DoWhy's) is misspecified: "
+            "expression is a non-linear, non-negative function of its regulators. The second table sets every method "
+            "on DoWhy GCM's subset of SCMs. The methods that see only the observational samples set V_t to v plus "
+            "the family's jitter, as the ground truth does; the others set V_t to v exactly. "
+            f"{EFFECT_NOTE} {AGAINST_NOTE}" + (" How the discovery runs went: " + " ".join(runs) if runs else ""))
 
 
 def floor_markdown(floors: pd.DataFrame, labels: dict[str, str]) -> list[str]:
@@ -143,7 +153,8 @@ def floor_markdown(floors: pd.DataFrame, labels: dict[str, str]) -> list[str]:
                     "of one trajectory).", ""]
 
 
-def to_markdown(table: pd.DataFrame, intervals: dict, floors: pd.DataFrame | None = None) -> str:
+def to_markdown(table: pd.DataFrame, intervals: dict, floors: pd.DataFrame | None = None,
+                versus: pd.DataFrame | None = None) -> str:
     lines = []
     for scope, title in (("all", "All test SCMs (DoWhy GCM: its subset)"),
                          ("dowhy subset", "Every method on DoWhy GCM's subset of test SCMs")):
@@ -153,8 +164,15 @@ def to_markdown(table: pd.DataFrame, intervals: dict, floors: pd.DataFrame | Non
         lines += ["| " + " | ".join(c) + " |"
                   for c in _rows(table, scope, lambda t: f"**{t}**", " ± ", "–", "%")]
         lines.append("")
+    if versus is not None and len(versus):
+        lines += ["**The methods a researcher would run instead (they see only the observational samples), against "
+                  "ACTIVA**", "", "| " + " | ".join(AGAINST_HEADER) + " |",
+                  "|---|---|---|" + "---:|" * (len(AGAINST_HEADER) - 3)]
+        lines += ["| " + " | ".join(c) + " |"
+                  for c in _against_rows(versus, intervals["alpha"], lambda t: f"**{t}**", " ± ", "–")]
+        lines.append("")
     labels = dict(zip(table["key"], table["data"])) if len(table) else {}
-    return "\n".join(lines + floor_markdown(floors, labels) + [notes(intervals), ""])
+    return "\n".join(lines + floor_markdown(floors, labels) + [notes(intervals, table), ""])
 
 
 def to_latex(table: pd.DataFrame, intervals: dict) -> str:
@@ -170,6 +188,12 @@ def to_latex(table: pd.DataFrame, intervals: dict) -> str:
     return "\n".join(lines)
 
 
-def write(table: pd.DataFrame, prefix: str | Path, intervals: dict, floors: pd.DataFrame | None = None) -> list[Path]:
-    """``<prefix>.csv``, ``.md`` and ``.tex`` (floors: the effective-sample-size rows, Markdown only)."""
-    return write_formats(table, prefix, to_markdown(table, intervals, floors), to_latex(table, intervals))
+def write(table: pd.DataFrame, prefix: str | Path, intervals: dict, floors: pd.DataFrame | None = None,
+          versus: pd.DataFrame | None = None) -> list[Path]:
+    """``<prefix>.csv``, ``.md`` and ``.tex`` (floors: the effective-sample-size rows; versus: ``collect``'s
+    methods against ACTIVA, also ``<prefix>.against_activa.csv``; both in the Markdown only)."""
+    from activa.data.format import write_csv
+
+    if versus is not None:
+        write_csv(Path(str(prefix) + ".against_activa.csv"), versus)
+    return write_formats(table, prefix, to_markdown(table, intervals, floors, versus), to_latex(table, intervals))

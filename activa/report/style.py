@@ -11,21 +11,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from activa.data.format import atomic_path  # noqa: E402
+from activa.eval import methods as _methods  # noqa: E402
 
 COLUMN_IN = 3.3  # one column of a two-column paper, inches
 PAGE_IN = 6.8  # full text width, inches
 
-# Okabe & Ito (2008), colour-blind safe; used for methods.
-OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
-             "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000"}
+# Okabe & Ito (2008), colour-blind safe; used for methods. The reference methods' colours and labels are their
+# registry entries' (activa/eval/methods.py).
+OKABE_ITO = _methods.OKABE_ITO
 METHOD_COLOURS = {"truth samples": "#000000", "ground truth": "#000000", "baseline": OKABE_ITO["vermillion"],
-                  "activa": OKABE_ITO["blue"], "activa_1latent": OKABE_ITO["sky"], "no_effect": OKABE_ITO["yellow"],
-                  "oracle_graph": OKABE_ITO["green"], "dowhy_gcm": OKABE_ITO["purple"],
-                  "truth_resample": "#000000", "paper_baseline": OKABE_ITO["orange"], "truth_pooled": "0.45"}
+                  "activa": OKABE_ITO["blue"], "activa_1latent": OKABE_ITO["sky"],
+                  **{m.name: m.colour for m in _methods.BUILTIN}}
 METHOD_LABELS = {"baseline": "Conditional baseline", "activa": "ACTIVA", "activa_1latent": "ACTIVA (1 latent)",
-                 "truth": "Ground truth", "no_effect": "No effect", "oracle_graph": "Oracle graph",
-                 "dowhy_gcm": "DoWhy GCM (subset)", "truth_resample": "Truth resample",
-                 "paper_baseline": "Baseline at V_t = 0 (paper's)", "truth_pooled": "Truth pooled"}
+                 "truth": "Ground truth", **{m.name: m.label[0].upper() + m.label[1:] for m in _methods.BUILTIN}}
 
 # The papers' scatter figures (v2 Figure 2, v1 Figures 3-5): here the colours are the point.
 REGIME_COLOURS = {"observational": "#40E0D0", "do(X=5)": "#1f4e9c", "do(Y=5)": "#8B4513"}

@@ -21,7 +21,8 @@ import pandas as pd
 
 from activa.data.format import DataError, write_text
 from activa.data.scm import seed_sequence
-from activa.eval.intervals import EFFECTS, better, bootstrap_interval, comparators, per_scm, per_scm_effect
+from activa.eval.intervals import (EFFECTS, better, bootstrap_interval, comparators, per_scm, per_scm_effect,
+                                   wilcoxon_less)
 from activa.eval.scoring import read_metrics
 
 METHODS = (("activa", "ACTIVA"), ("baseline", "Baseline"))
@@ -42,15 +43,17 @@ def methods_of(name: str, config: dict) -> Methods:
     raise ValueError(f"unknown table '{name}', expected table1 or latents")
 
 
-def metric_files(paths: list[str | Path], allowed: set[str], name: str) -> dict[tuple[str, str], Path]:
-    """(method, family) -> metrics file, from each file's metadata; a method outside ``allowed`` is an error."""
+def metric_files(paths: list[str | Path], allowed: set[str], name: str, external: bool = False
+                 ) -> dict[tuple[str, str], Path]:
+    """(method, family) -> metrics file, from each file's metadata; a method outside ``allowed`` is an error
+    (``external``: unless it is a reference method from outside the package, whose predictions carry a label)."""
     files = {}
     for path in paths:
         meta = read_metrics(path)[1]
         key = (meta.get("method"), meta.get("family"))
         if None in key:
             raise DataError(f"{path}: metadata lacks 'method' or 'family'")
-        if key[0] not in allowed:
+        if key[0] not in allowed and not (external and "label" in meta and "sees" in meta):
             raise DataError(f"{path}: method '{key[0]}' is not a column of table {name} "
                             f"(expected {', '.join(sorted(allowed))})")
         files[key] = Path(path)
@@ -88,6 +91,60 @@ def cell_stats(frames: dict[str, pd.DataFrame], metrics, intervals: dict, seed: 
 
 
 CELL_STATS = ("", "_lo", "_hi", "_p", "_better")
+AGAINST_METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2), *EFFECT_METRICS)
+
+
+def _scm_means(frame: pd.DataFrame, metric: str) -> pd.Series:
+    if metric in EFFECTS:
+        sums, counts = per_scm_effect(frame, metric)
+        return (sums / counts)[counts > 0]
+    return per_scm(frame, metric)
+
+
+def against(frames: dict[str, pd.DataFrame], reference: str, others: list[str], intervals: dict, seed: int,
+            key: str) -> list[dict]:
+    """Each method of ``others`` against ``reference`` (ACTIVA) on the SCMs both predict: per metric, the mean over
+    those SCMs of (other - reference) per-SCM means, its bootstrap interval, and the one-sided paired Wilcoxon
+    p-values that the other is lower (``<metric>_p_lower``) and higher (``_p_higher``). One dict per method."""
+    records = []
+    for other in others:
+        record = {"method": other, "against": reference}
+        for metric, _, _ in AGAINST_METRICS:
+            a, b = _scm_means(frames[other], metric), _scm_means(frames[reference], metric)
+            shared = a.index.intersection(b.index)
+            diff = (a[shared] - b[shared]).to_numpy()
+            lo, hi = bootstrap_interval(diff, intervals["replicates"], intervals["level"],
+                                        seed_sequence(seed, "against", key, other, reference, metric))
+            record.update({metric: float(diff.mean()) if len(diff) else math.nan, f"{metric}_lo": lo,
+                           f"{metric}_hi": hi, f"{metric}_p_lower": wilcoxon_less(a, b)[0],
+                           f"{metric}_p_higher": wilcoxon_less(b, a)[0]})
+            record["scms"] = len(shared)
+        records.append(record)
+    return records
+
+
+def against_cells(record, alpha: float, bold, pm: str, dash: str) -> list[str]:
+    """A row of ``against``'s cells: the difference ± half its interval, bold where the method is significantly
+    lower than ACTIVA, a dagger where ACTIVA is significantly lower."""
+    cells = []
+    for metric, _, digits in AGAINST_METRICS:
+        value = record[metric]
+        if value is None or math.isnan(value):
+            cells.append(dash)
+            continue
+        text = f"{value:+.{digits}f}{pm}{(record[metric + '_hi'] - record[metric + '_lo']) / 2:.{digits}f}"
+        if record[metric + "_p_lower"] < alpha and value < 0:
+            text = bold(text)
+        elif record[metric + "_p_higher"] < alpha and value > 0:
+            text += "†"
+        cells.append(text)
+    return cells
+
+
+AGAINST_NOTE = ("Against ACTIVA: each method's per-SCM mean minus ACTIVA's, averaged over the test SCMs both predict "
+                "(negative: the method is closer to the truth), ± half its bootstrap interval; bold: the method is "
+                "lower than ACTIVA, †: ACTIVA is lower, each by a one-sided paired Wilcoxon signed-rank test over "
+                "those SCMs at alpha.")
 
 
 def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], methods: Methods, intervals: dict,
@@ -223,19 +280,26 @@ V1_METRICS = (("mmd", "MMD", 2), ("wsd", "WSD", 2), ("erg", "ERG", 2), ("p_value
 
 
 def collect_v1(spec: dict, metric_files: dict[tuple[str, str], str | Path], intervals: dict, seed: int,
-               metrics=V1_METRICS) -> pd.DataFrame:
+               metrics=V1_METRICS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows (dataset, method) of a v1-layout table: columns group, key, method, label, each metric with its
-    _lo / _hi (bootstrap interval over SCMs) and _p (as in ``collect``; none for the p-value), pairs.
+    _lo / _hi (bootstrap interval over SCMs) and _p (as in ``collect``; none for the p-value), pairs, scms; and
+    the reference methods of each row against its ACTIVA models (``against``; columns group, key, against, ...).
 
-    spec: one entry of the config's ``v1_tables`` ({title, note, rows: [{key, label, methods}]}).
+    spec: one entry of the config's ``v1_tables`` ({title, note, rows: [{key, label, methods}]}). After a row's own
+    methods come the reference methods (``activa.eval.methods``) with a metrics file of that dataset.
     """
-    records = []
+    from activa.eval.methods import label_of, sees_of, table_order
+
+    records, versus = [], []
     scores = [m for m, _, _ in metrics if m != "p_value"]
     for row in spec["rows"]:
-        frames = {m: read_metrics(metric_files[(m, row["key"])])[0] for m in row["methods"]
-                  if (m, row["key"]) in metric_files}
+        loaded = {m: read_metrics(path) for (m, k), path in metric_files.items() if k == row["key"]}
+        extra = table_order([m for m in loaded if m not in row["methods"]],
+                            {m: sees_of(m, meta) for m, (_, meta) in loaded.items()})
+        labels = {**row["methods"], **{m: label_of(m, loaded[m][1]) for m in extra}}
+        frames = {m: loaded[m][0] for m in labels if m in loaded}
         cells = cell_stats(frames, scores, intervals, seed, row["key"])
-        for method, label in row["methods"].items():
+        for method, label in labels.items():
             frame = frames.get(method)
             record = {"group": row["label"], "key": row["key"], "method": method, "label": label}
             for metric, _, _ in metrics:
@@ -245,15 +309,21 @@ def collect_v1(spec: dict, metric_files: dict[tuple[str, str], str | Path], inte
                 for suffix in CELL_STATS:
                     record[metric + suffix] = cells.get(method, {}).get(metric + suffix, math.nan)
             record["pairs"] = len(frame) if frame is not None else 0
+            record["scms"] = frame["scm"].nunique() if frame is not None else 0
             records.append(record)
-    return pd.DataFrame.from_records(records)
+        models = [m for m in row["methods"] if m != "baseline" and m in frames]
+        for model in models:
+            for record in against(frames, model, [m for m in extra if m in frames], intervals, seed, row["key"]):
+                versus.append({"group": row["label"], "key": row["key"], "label": labels[record["method"]],
+                               "against_label": labels[model], **record})
+    return pd.DataFrame.from_records(records), pd.DataFrame.from_records(versus)
 
 
 def _v1_cells(table: pd.DataFrame, bold, pm: str, dash: str, metrics=V1_METRICS) -> list[list[str]]:
     out = []
     for _, group in table.groupby("key", sort=False):
         for i, (_, row) in enumerate(group.iterrows()):
-            cells = [row["group"] if i == 0 else "", row["label"]]
+            cells = [row["group"] if i == 0 else "", row["label"], f"{row['scms']:,}" if row["scms"] else "–"]
             for metric, _, digits in metrics:
                 if metric == "p_value":
                     cells.append(dash if math.isnan(row[metric]) else f"{row[metric]:.{digits}f}")
@@ -264,29 +334,49 @@ def _v1_cells(table: pd.DataFrame, bold, pm: str, dash: str, metrics=V1_METRICS)
     return out
 
 
-def v1_to_markdown(table: pd.DataFrame, spec: dict, intervals: dict) -> str:
-    header = ["Data", "Method"] + [label for _, label, _ in V1_METRICS]
+def _against_rows(versus: pd.DataFrame, alpha: float, bold, pm: str, dash: str) -> list[list[str]]:
+    out = []
+    for _, group in versus.groupby(["key", "against"], sort=False):
+        for i, (_, r) in enumerate(group.iterrows()):
+            out.append([r["group"] if i == 0 else "", r["label"], r["against_label"], f"{r['scms']:,}",
+                        *against_cells(r, alpha, bold, pm, dash)])
+    return out
+
+
+AGAINST_HEADER = ["Data", "Method", "against", "SCMs"] + [label for _, label, _ in AGAINST_METRICS]
+
+
+def v1_to_markdown(table: pd.DataFrame, spec: dict, intervals: dict, versus: pd.DataFrame | None = None) -> str:
+    header = ["Data", "Method", "SCMs"] + [label for _, label, _ in V1_METRICS]
     lines = [f"**{spec['title']}**", "", "| " + " | ".join(header) + " |",
-             "|" + "|".join(["---", "---"] + ["---:"] * len(V1_METRICS)) + "|"]
+             "|" + "|".join(["---", "---", "---:"] + ["---:"] * len(V1_METRICS)) + "|"]
     lines += ["| " + " | ".join(c) + " |" for c in _v1_cells(table, lambda t: f"**{t}**", " ± ", "–")]
-    lines += ["", f"{spec['note']} {interval_note(intervals)} p is the mean p-value of the energy permutation "
-              f"test (not a score, never bold). {EFFECT_NOTE} – = not computed yet.", ""]
-    return "\n".join(lines)
+    note = (f"{spec['note']} {interval_note(intervals)} p is the mean p-value of the energy permutation "
+            f"test (not a score, never bold). {EFFECT_NOTE} – = not computed yet.")
+    if versus is not None and len(versus):
+        lines += ["", "**The methods a researcher would run instead, against ACTIVA**", "",
+                  "| " + " | ".join(AGAINST_HEADER) + " |", "|---|---|---|" + "---:|" * (len(AGAINST_HEADER) - 3)]
+        lines += ["| " + " | ".join(c) + " |"
+                  for c in _against_rows(versus, intervals["alpha"], lambda t: f"**{t}**", " ± ", "–")]
+        note += f" {AGAINST_NOTE} The reference methods: docs/evaluation.md, \"Reference methods\"."
+    return "\n".join(lines + ["", note, ""])
 
 
 def v1_to_latex(table: pd.DataFrame, spec: dict, intervals: dict) -> str:
-    lines = [r"\begin{tabular}{ll" + "r" * len(V1_METRICS) + "}", r"\toprule",
-             "Data & Method & " + " & ".join(label for _, label, _ in V1_METRICS) + r" \\", r"\midrule"]
+    lines = [r"\begin{tabular}{llr" + "r" * len(V1_METRICS) + "}", r"\toprule",
+             "Data & Method & SCMs & " + " & ".join(label for _, label, _ in V1_METRICS) + r" \\", r"\midrule"]
     for cells in _v1_cells(table, lambda t: rf"\textbf{{{t}}}", r"\,{\scriptsize$\pm$", "--"):
-        lines.append(" & ".join([latex_escape(cells[0]), latex_escape(cells[1])] + [close_pm(c) for c in cells[2:]])
-                     + r" \\")
+        lines.append(" & ".join([latex_escape(c) for c in cells[:3]] + [close_pm(c) for c in cells[3:]]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
 
 
-def write_v1_table(table: pd.DataFrame, prefix: str | Path, spec: dict, intervals: dict) -> list[Path]:
-    """A v1 table's layout in CSV, Markdown and LaTeX (``write_formats``)."""
-    return write_formats(table, prefix, v1_to_markdown(table, spec, intervals), v1_to_latex(table, spec, intervals))
+def write_v1_table(table: pd.DataFrame, prefix: str | Path, spec: dict, intervals: dict,
+                   versus: pd.DataFrame | None = None) -> list[Path]:
+    """A v1 table's layout in CSV, Markdown and LaTeX (``write_formats``); ``versus``: ``collect_v1``'s second frame,
+    in the Markdown."""
+    return write_formats(table, prefix, v1_to_markdown(table, spec, intervals, versus),
+                         v1_to_latex(table, spec, intervals))
 
 
 # Training cost of the trained variants, from their model files and per-step logs.

@@ -1,5 +1,9 @@
 import json
 import os
+import sys
+
+sys.path.insert(0, workflow.basedir)  # the registry of reference methods, read from this checkout
+from activa.eval.methods import registry
 
 # Shared helpers of the rules: how stages get the config, which families exist, resource estimates.
 
@@ -27,11 +31,18 @@ NETWORK_FILES = [
     "resources/grn/yeast_transcriptional_network_Balaji2006.tsv",
 ]
 TABLE1 = multiext("results/tables/table1", ".csv", ".md", ".tex")
-TABLE1_REFERENCES = multiext("results/tables/table1_references", ".csv", ".md", ".tex")
-# Reference methods around ACTIVA (workflow/rules/references.smk), predicted for every Table 1 family.
-REFERENCE_METHODS = ["paper_baseline", "no_effect", "oracle_graph", "dowhy_gcm", "truth_resample", "truth_pooled"]
-# dowhy_gcm's worker processes: one per 100 SCMs of its subset, at most 4 (starting a worker costs seconds)
-DOWHY_THREADS = min(4, 1 + config["references"]["dowhy_gcm"]["scms"] // 100)
+TABLE1_REFERENCES = multiext("results/tables/table1_references", ".csv", ".md", ".tex", ".against_activa.csv")
+# Reference methods around ACTIVA (activa/eval/methods.py; workflow/rules/references.smk): each on Table 1's
+# families and, where its entry says so, on the v1 tables' families.
+try:
+    REFERENCES = registry(config["references"])
+except ValueError as error:
+    raise WorkflowError(f"config key 'references': {error}")
+REFERENCE_METHODS = list(REFERENCES)
+GENERIC_REFERENCES = [name for name, method in REFERENCES.items() if method.predict is not None]
+V1_TABLE_FAMILIES = sorted({row["key"] for table in config["v1_tables"].values() for row in table["rows"]})
+# dowhy's worker processes: one per 100 SCMs of its subset, at most 4 (starting a worker costs seconds)
+DOWHY_THREADS = min(4, 1 + max(config["references"][m]["scms"] or 400 for m in ("dowhy_gcm", "dowhy_gcm_auto")) // 100)
 LATENTS_TABLE = multiext("results/tables/latents", ".csv", ".md", ".tex")
 CALIBRATION_TABLE = multiext("results/tables/calibration", ".csv", ".md", ".tex")
 INFERENCE_SETTINGS_TABLE = multiext("results/tables/inference_settings", ".csv", ".md", ".tex")
@@ -71,6 +82,7 @@ for _variant in PRETRAINED:
         )
 TRAINED = [variant for variant in ACTIVA["train"] if variant not in PRETRAINED]
 TABLE1_FAMILIES = [row["key"] for row in config["table1"]["rows"]]
+
 CALIBRATION = multiext("results/calibration/metric_conventions", ".md", ".csv", ".sensitivity.csv")
 HYPOTHESIS_FAMILIES = config["calibration"]["baseline_hypotheses"]["families"]
 for _family in HYPOTHESIS_FAMILIES:
@@ -86,6 +98,29 @@ wildcard_constraints:
     method="|".join(["baseline", *REFERENCE_METHODS, *ACTIVA_METHODS, *VARIANT_METHODS]),
     variant="|".join(ACTIVA["variants"]),
 
+
+def references_of(family):
+    """The reference methods predicted on ``family``: those of Table 1's families and those of the v1 tables'."""
+    where = {"table1": family in TABLE1_FAMILIES, "v1": family in V1_TABLE_FAMILIES}
+    return [name for name, method in REFERENCES.items() if any(where[t] for t in method.tables)]
+
+
+def reference_inputs(wildcards):
+    """Inputs of the reference jobs. The test samples, the SCMs for a method that sees them, an external one's file."""
+    method = REFERENCES[wildcards.method]
+    if wildcards.family not in config["families"] or method.name not in references_of(wildcards.family):
+        raise WorkflowError(f"reference method '{method.name}' does not run on family '{wildcards.family}'")
+    files = {"data": f"results/data/{wildcards.family}/test.samples.parquet"}
+    if method.sees != "observational":
+        files["scms"] = f"results/data/{wildcards.family}/test.scms.parquet"
+    if method.source is not None:
+        files["source"] = method.source
+    return files
+
+
+def reference_arguments(wildcards, input):
+    """The input files of a reference job as stage arguments."""
+    return " ".join(f"--{name} {path}" for name, path in input.items())
 
 def config_subset(*paths):
     """The part of the config at the dotted key paths, as a nested dict: a rule's `reads` param.
@@ -179,12 +214,20 @@ def v1_table_inputs(wildcards):
     """Metrics files of the rows of a v1-layout table that this run produces."""
     produced = {"baseline": FAMILIES, "activa": ACTIVA_FAMILIES, "activa_1latent": ACTIVA_FAMILIES}
     produced.update(VARIANT_METHODS)
-    return [
-        f"results/metrics/{method}/{row['key']}.parquet"
-        for row in config["v1_tables"][wildcards.name]["rows"]
-        for method in row["methods"]
-        if row["key"] in produced.get(method, [])
-    ]
+    files = []
+    for row in config["v1_tables"][wildcards.name]["rows"]:
+        files += [
+            f"results/metrics/{method}/{row['key']}.parquet"
+            for method in row["methods"]
+            if row["key"] in produced.get(method, [])
+        ]
+        # the methods a researcher would run instead (activa/eval/methods.py: tables v1)
+        files += [
+            f"results/metrics/{method}/{row['key']}.parquet"
+            for method in references_of(row["key"])
+            if "v1" in REFERENCES[method].tables and method not in row["methods"]
+        ]
+    return files
 
 
 BIVARIATE_FAMILIES = [f for f in LINEAR_FAMILIES if config["families"][f]["n_vars"] == 2]
@@ -194,13 +237,13 @@ def figure_inputs(kind):
     """Inputs of a family's figure set: test data, predictions (and metrics) of the methods drawn.
 
     The methods are the baseline and, where this run trains it, ACTIVA; the metric ECDFs (kind "ecdf") add
-    the reference methods on Table 1's families.
+    the reference methods run on the family.
     """
 
     def inputs(wildcards):
         methods = ["baseline", "activa"] if wildcards.family in ACTIVA_FAMILIES else ["baseline"]
         if kind == "ecdf":
-            extra = REFERENCE_METHODS if wildcards.family in TABLE1_FAMILIES else []
+            extra = references_of(wildcards.family)
             return {"metrics": [f"results/metrics/{m}/{wildcards.family}.parquet" for m in [*methods, *extra]]}
         files = {
             "scms": f"results/data/{wildcards.family}/test.scms.parquet",

@@ -4,10 +4,10 @@ rule effects:
         scms="results/data/{family}/test.scms.parquet",
         truth="results/data/{family}/test.samples.parquet",
         means="results/data/{family}/test.means.parquet",
-        pred=expand(
-            "results/predictions/{method}/{{family}}.parquet",
-            method=["baseline", "activa", *REFERENCE_METHODS],
-        ),
+        pred=lambda wildcards: [
+            f"results/predictions/{method}/{wildcards.family}.parquet"
+            for method in ["baseline", "activa", *references_of(wildcards.family)]
+        ],
     output:
         report(
             "results/effects/{family}.md",

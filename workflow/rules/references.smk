@@ -1,5 +1,6 @@
-# Reference methods around ACTIVA (activa/eval/references.py): predictions of every test query, scored by the
-# metrics rule like any method.
+# Reference methods around ACTIVA (the registry activa/eval/methods.py): predictions of every test query, scored by
+# the metrics rule like any method. paper_baseline and truth_pooled have stages of their own; every other method
+# runs through the rule reference.
 
 
 rule paper_baseline:
@@ -32,78 +33,32 @@ rule paper_baseline:
         "--out {output} 2> {log}"
 
 
-rule no_effect:
-    """The observational samples with V_t set to v: an intervention that changes nothing downstream."""
+rule reference:
+    """A reference method of the registry (activa/eval/methods.py) on a family's test split: no effect, the
+    discover-then-estimate methods, the oracle graph, DoWhy, the truth resampled, or an external method."""
     input:
-        "results/data/{family}/test.samples.parquet",
+        unpack(reference_inputs),
     output:
-        "results/predictions/no_effect/{family}.parquet",
+        "results/predictions/{method}/{family}.parquet",
+    wildcard_constraints:
+        method=one_of(GENERIC_REFERENCES),
     params:
         config_args=CONFIG_ARGS,
-        reads=lambda wildcards: config_subset("seed", f"families.{wildcards.family}"),
+        reads=lambda wildcards: config_subset(*REFERENCES[wildcards.method].reads(wildcards.family)),
+        inputs=reference_arguments,
     log:
-        "results/logs/no_effect/{family}.log",
+        "results/logs/{method}/{family}.log",
     benchmark:
-        "results/benchmarks/no_effect/{family}.tsv"
-    threads: 1
+        "results/benchmarks/{method}/{family}.tsv"
+    threads: lambda wildcards: DOWHY_THREADS if wildcards.method.startswith("dowhy") else 1
     resources:
-        mem_mb=lambda wildcards: mem_mb(wildcards.family, "test", 16),
-        runtime=10,
+        mem_mb=lambda wildcards: 1000 + mem_mb(wildcards.family, "test", 64),
+        runtime=lambda wildcards: 30 if REFERENCES[wildcards.method].options else 10,
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa no-effect {params.config_args} --family {wildcards.family} --data {input} "
-        "--out {output} 2> {log}"
-
-
-rule oracle_graph:
-    """The true graph's linear mechanisms fitted on the observational samples, sampled under each query."""
-    input:
-        data="results/data/{family}/test.samples.parquet",
-        scms="results/data/{family}/test.scms.parquet",
-    output:
-        "results/predictions/oracle_graph/{family}.parquet",
-    params:
-        config_args=CONFIG_ARGS,
-        reads=lambda wildcards: config_subset("seed", f"families.{wildcards.family}"),
-    log:
-        "results/logs/oracle_graph/{family}.log",
-    benchmark:
-        "results/benchmarks/oracle_graph/{family}.tsv"
-    threads: 1
-    resources:
-        mem_mb=lambda wildcards: mem_mb(wildcards.family, "test", 48),
-        runtime=10,
-    conda:
-        "../../envs/activa.yaml"
-    shell:
-        "python -m activa oracle-graph {params.config_args} --family {wildcards.family} --data {input.data} "
-        "--scms {input.scms} --out {output} 2> {log}"
-
-
-rule truth_resample:
-    """A second, independent draw of the ground truth from the same SCMs: the metrics' noise floor."""
-    input:
-        data="results/data/{family}/test.samples.parquet",
-        scms="results/data/{family}/test.scms.parquet",
-    output:
-        "results/predictions/truth_resample/{family}.parquet",
-    params:
-        config_args=CONFIG_ARGS,
-        reads=lambda wildcards: config_subset("seed", f"families.{wildcards.family}"),
-    log:
-        "results/logs/truth_resample/{family}.log",
-    benchmark:
-        "results/benchmarks/truth_resample/{family}.tsv"
-    threads: 1
-    resources:
-        mem_mb=lambda wildcards: mem_mb(wildcards.family, "test", 48),
-        runtime=15,
-    conda:
-        "../../envs/activa.yaml"
-    shell:
-        "python -m activa truth-resample {params.config_args} --family {wildcards.family} --data {input.data} "
-        "--scms {input.scms} --out {output} 2> {log}"
+        "python -m activa reference {params.config_args} --method {wildcards.method} --family {wildcards.family} "
+        "{params.inputs} --workers {threads} --out {output} --no-progress 2> {log}"
 
 
 rule truth_pooled:
@@ -137,28 +92,3 @@ rule truth_pooled:
         "python -m activa truth-pooled {params.config_args} --family {wildcards.family} --data {input.data} "
         "--scms {input.scms} --out {output.pred} --out-means {output.means} --out-floor {output.floor} "
         "--no-progress 2> {log}"
-
-
-rule dowhy_gcm:
-    """dowhy.gcm with the true graph and automatically assigned mechanisms, on a fixed subset of test SCMs."""
-    input:
-        data="results/data/{family}/test.samples.parquet",
-        scms="results/data/{family}/test.scms.parquet",
-    output:
-        "results/predictions/dowhy_gcm/{family}.parquet",
-    params:
-        config_args=CONFIG_ARGS,
-        reads=lambda wildcards: config_subset("seed", f"families.{wildcards.family}", "references.dowhy_gcm"),
-    log:
-        "results/logs/dowhy_gcm/{family}.log",
-    benchmark:
-        "results/benchmarks/dowhy_gcm/{family}.tsv"
-    threads: DOWHY_THREADS
-    resources:
-        mem_mb=lambda wildcards: 2000 + mem_mb(wildcards.family, "test", 8),
-        runtime=lambda wildcards: 10 + config["references"]["dowhy_gcm"]["scms"] // 20,
-    conda:
-        "../../envs/activa.yaml"
-    shell:
-        "python -m activa dowhy-gcm {params.config_args} --family {wildcards.family} --data {input.data} "
-        "--scms {input.scms} --workers {threads} --out {output} 2> {log}"

@@ -92,7 +92,7 @@ BUILTIN = (
            tables=TABLES, note="GES + its class: the same from GES (causal-learn, BIC score)."),
     Method("lingam", "DirectLiNGAM", "observational", "activa.eval.discovery:lingam", "#17BECF", options=True,
            tables=TABLES, note="DirectLiNGAM: the lingam package's DAG (non-Gaussian noise identifies it), fitted."),
-    Method("eqvar", "equal-variance order", "observational", "activa.eval.discovery:eqvar", "#7F7F7F", options=True,
+    Method("eqvar", "equal-variance order", "observational", "activa.eval.discovery:eqvar", "#393B79", options=True,
            tables=TABLES,
            note="Equal-variance order: the top-down ordering of Chen, Drton & Wang (2019) (identifiable when every "
                 "noise term has the same variance, as in the linear families), parents kept by a t-test, fitted."),
@@ -104,7 +104,7 @@ BUILTIN = (
            options=True,
            note="DoWhy GCM (linear): dowhy.gcm with the true graph, linear additive-noise mechanisms and empirical "
                 "root distributions, on a seeded subset of the test SCMs."),
-    Method("dowhy_gcm_auto", "DoWhy GCM (auto-assigned)", "graph", "activa.eval.references:dowhy_gcm_auto", "#F781BF",
+    Method("dowhy_gcm_auto", "DoWhy GCM (auto-assigned)", "graph", "activa.eval.references:dowhy_gcm_auto", "#7B4173",
            options=True,
            note="DoWhy GCM (auto-assigned): dowhy.gcm with the true graph and mechanisms chosen by "
                 "gcm.auto.assign_causal_mechanisms; its non-linear regressors cannot extrapolate to V_t = v outside "

@@ -42,10 +42,10 @@ def gap_closed(frame: pd.DataFrame, metric: str) -> float:
 def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], intervals: dict,
             seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per (family, scope, method) with a metrics file: scope "all" (every test SCM; a method run on a
-    subset, on its subset) and "dowhy subset" (every method on dowhy_gcm's SCMs). Columns key, data, scope, method,
-    label, scms, pairs, <metric> with _lo/_hi/_p (``tables.collect``), p_value, gap_closed_<metric> (ACTIVA rows),
-    summary (how a discovery method's run went). Second frame: the methods that see the observational samples
-    only against ACTIVA (``tables.against``), per family.
+    subset, on its subset) and "dowhy subset" (every method that predicts all of dowhy_gcm's SCMs, on those).
+    Columns key, data, scope, method, label, scms, pairs, <metric> with _lo/_hi/_p (``tables.collect``), p_value,
+    gap_closed_<metric> (ACTIVA rows), summary (how a discovery method's run went). Second frame: the methods that
+    see the observational samples only against ACTIVA (``tables.against``), per family.
     """
     records, versus = [], []
     for row in rows:
@@ -59,8 +59,8 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], i
             if scope == "all":
                 scoped = frames
             elif "dowhy_gcm" in frames:
-                subset = set(frames["dowhy_gcm"]["scm"])
-                scoped = {m: f[f["scm"].isin(subset)] for m, f in frames.items()}
+                subset = set(frames["dowhy_gcm"]["scm"])  # the methods that predict all of them
+                scoped = {m: f[f["scm"].isin(subset)] for m, f in frames.items() if subset <= set(f["scm"])}
             else:
                 continue
             cells = cell_stats(scoped, [m for m, _, _ in METRICS], intervals, seed, f"{row['key']}/{scope}")
@@ -128,8 +128,9 @@ def notes(intervals: dict, table: pd.DataFrame | None = None) -> str:
             "subset (references.<method>.scms); its paired tests use the SCMs it shares with the other method. "
             f"{described} On SERGIO every linear SEM (the discovery methods', the oracle's, DoWhy's) is misspecified: "
             "expression is a non-linear, non-negative function of its regulators. The second table sets every method "
-            "on DoWhy GCM's subset of SCMs. The methods that see only the observational samples set V_t to v plus "
-            "the family's jitter, as the ground truth does; the others set V_t to v exactly. "
+            "that predicts all of DoWhy GCM's subset of SCMs on those SCMs. The methods that see only the "
+            "observational samples set V_t to v plus the family's jitter, as the ground truth does; the others set "
+            "V_t to v exactly. "
             f"{EFFECT_NOTE} {AGAINST_NOTE}" + (" How the discovery runs went: " + " ".join(runs) if runs else ""))
 
 

@@ -2,8 +2,10 @@
 simulated DAG!"), the worked example of docs/methods.md.
 
 Order the variables by increasing marginal variance, regress each on the variables before it with a BIC-tuned
-lasso, keep the non-zero coefficients as its parents; then fit that DAG by least squares and sample every query
-from it, as the package's discover-then-estimate methods do. Named in the config as
+lasso, keep the non-zero coefficients as its parents (with no more samples than candidate parents plus one, the
+lasso cannot estimate the noise variance itself: it gets the child's variance, an upper bound that keeps fewer
+parents); then fit that DAG by least squares and sample every query from it, as the package's discover-then-estimate
+methods do. Named in the config as
 
     references:
       external:
@@ -24,7 +26,7 @@ from activa.eval.discovery import sample_mixture
 
 def sortnregress_dag(x: np.ndarray) -> np.ndarray:
     """x [N, d] -> DAG bool [d, d] ([i, j]: edge i -> j)."""
-    d = x.shape[1]
+    n, d = x.shape
     order = np.argsort(x.var(axis=0), kind="stable")
     dag = np.zeros((d, d), bool)
     for k in range(1, d):
@@ -33,7 +35,8 @@ def sortnregress_dag(x: np.ndarray) -> np.ndarray:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            lasso = LassoLarsIC(criterion="bic").fit(x[:, before], x[:, child])
+            noise_variance = x[:, child].var(ddof=1) if n <= k + 1 else None
+            lasso = LassoLarsIC(criterion="bic", noise_variance=noise_variance).fit(x[:, before], x[:, child])
         dag[before[lasso.coef_ != 0], child] = True
     return dag
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -134,3 +135,15 @@ def test_interrupted_write_leaves_nothing(tmp_path):
             tmp.write_text("half")
             raise RuntimeError("interrupted")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_csv_column_with_its_own_format_keeps_unix_seconds_to_the_millisecond(tmp_path):
+    # 6 significant digits, the tables' format, round a Unix time (1.8e9 s) to 10,000 s: a training log's chunk
+    # times would all read the same (the 2026-12-04 GPU run's logs did)
+    frame = pd.DataFrame({"loss": [0.123456789, 2.0], "time": [1796400123.4567, 1796400125.0004]})
+    format.write_csv(tmp_path / "plain.csv", frame)
+    format.write_csv(tmp_path / "log.csv", frame, formats={"time": "{:.3f}"})
+    plain, log = pd.read_csv(tmp_path / "plain.csv"), pd.read_csv(tmp_path / "log.csv")
+    assert plain["time"].nunique() == 1
+    np.testing.assert_allclose(log["time"], frame["time"], rtol=0, atol=5e-4)
+    assert log["loss"].tolist() == plain["loss"].tolist() == [0.123457, 2.0]

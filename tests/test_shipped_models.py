@@ -18,6 +18,7 @@ from activa.model.checkpoint import environment, read_trained
 from activa.model.variants import model_config
 
 TABLE1_VARIANTS = ["beta2", "beta8", "gauss2", "gauss8", "sergio"]
+V1_TABLE5_VARIANTS = ["v1_beta", "v1_beta1", "v1_beta10", "v1_gaussian", "v1_gaussian1", "v1_gaussian10", "v1_sergio"]
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +26,16 @@ def paper_config(root):
     return cfg.load_config([root / "config/config.yaml"])
 
 
-def test_every_table1_variant_ships_and_matches_its_manifest_entry(paper_config):
+def test_every_table1_and_v1_table5_variant_ships_and_matches_its_manifest_entry(paper_config):
     models = shipped.read_manifest()
-    assert sorted(models) == TABLE1_VARIANTS == shipped.names()
+    assert sorted(models) == sorted(TABLE1_VARIANTS + V1_TABLE5_VARIANTS) == shipped.names()
     for name, entry in models.items():
         model_path, log_path, _ = shipped.verified(name)  # SHA-256 of both files
         assert model_path.stat().st_size == entry["bytes"] < 5 * 2**20
         meta, n_params = read_trained(model_path)
-        assert (meta["variant"], meta["family"], meta["architecture"]) == (name, name, "v2")
+        spec = paper_config["activa"]["variants"][name]
+        assert (meta["variant"], meta["family"], meta["architecture"]) == (name, spec["train_on"], spec["architecture"])
+        assert model_path.parent.name == spec["architecture"]
         configured = model_config(paper_config, name)[0].to_dict()
         assert meta["model_config"] == entry["model_config"]
         assert {**meta["model_config"], "dropout": configured["dropout"]} == configured
@@ -47,7 +50,7 @@ def test_every_table1_variant_ships_and_matches_its_manifest_entry(paper_config)
         assert all(run["date"] and run["device"] for run in entry["lineage"])
         log = pd.read_csv(log_path)  # every run's steps, numbered on
         assert log["step"].tolist() == list(range(1, entry["total_steps"] + 1)) and np.isfinite(log["loss"]).all()
-        assert entry["training_data"]["scms"] == paper_config["families"][name]["splits"]["train"]
+        assert entry["training_data"]["scms"] == paper_config["families"][spec["train_on"]]["splits"]["train"]
 
 
 def test_shipped_models_were_written_elsewhere_and_load_here():

@@ -121,8 +121,11 @@ def write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text)
 
 
-def write_csv(path: str | Path, frame: pd.DataFrame) -> None:
-    """Write a table as CSV atomically (no index; floats to 6 significant digits)."""
+def write_csv(path: str | Path, frame: pd.DataFrame, formats: dict[str, str] | None = None) -> None:
+    """Write a table as CSV atomically (no index; floats to 6 significant digits, but the columns named in
+    ``formats`` with their own format, e.g. ``{"time": "{:.3f}"}`` for Unix seconds, which 6 digits round to hours)."""
+    if formats:
+        frame = frame.assign(**{column: frame[column].map(fmt.format) for column, fmt in formats.items()})
     write_text(path, frame.to_csv(index=False, float_format="%.6g"))
 
 

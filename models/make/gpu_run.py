@@ -9,7 +9,8 @@ For a single-GPU machine without Snakemake (the device machine). Every listed va
 then v1 Table 5's seven) trains at once, each with the pipeline's own ``python -m activa train`` in its own process
 (``--mode processes``; GPU memory taken as needed, each process capped at 2.7 / n of the card) or all in threads of one
 process (``--mode threads``), each warm-started from its shipped model (``--init-from models``; a variant not
-shipped starts from scratch) with the chosen precision, recipe and schedule. Every variant trains for the whole
+shipped starts from scratch) with the chosen precision, recipe and schedule and the shipped model's dropout rate
+(Gauss 2 and Beta 2 ship dropout-free since the calibration work: they train on without dropout). Every variant trains for the whole
 call: ``train --deadline`` re-plans its steps from its own rate so that its schedule ends at the common deadline.
 
 Start-up once. Training splits are simulated on all cores (SERGIO with ``--sim-workers`` processes) into ``--work``
@@ -93,12 +94,14 @@ def simulate(configs: list[Path], family: str, path: Path, sergio: bool, network
     results[family] = (code, time.perf_counter() - start, "simulated")
 
 
-def shipped_init(manifest: Path, variant: str) -> Path | None:
-    """The shipped model file of ``variant`` (``manifest``'s entry), or None if it is not shipped."""
+def shipped_init(manifest: Path, variant: str) -> tuple[Path | None, float | None]:
+    """The shipped model file of ``variant`` (``manifest``'s entry) and its dropout rate, or (None, None)."""
     if not manifest.exists():
-        return None
+        return None, None
     models = json.loads(manifest.read_text())["models"]
-    return manifest.parent / models[variant]["file"] if variant in models else None
+    if variant not in models:
+        return None, None
+    return manifest.parent / models[variant]["file"], float(models[variant]["model_config"]["dropout"])
 
 
 def train_args(configs: list[Path], variant: str, data: Path, out: Path, init: Path | None, budget: list) -> list[str]:
@@ -152,7 +155,11 @@ def run_phase(name: str, variants: list[str], args, configs: list[Path], data: d
 
 
 def measure(out: Path) -> dict:
-    """What a finished training run's log and model file say: steps, rates, seconds, FLOPs per step."""
+    """What a finished training run's log and model file say: steps, rates, seconds, FLOPs per step.
+
+    ``steps_per_s`` is the run's mean rate, its steps over its seconds inside training steps (the rate of the
+    first chunk, or a median over chunks, misses how the rate changes as the other variants start and end).
+    """
     log_path, model_path = out / "train_log.csv", out / "model.msgpack"
     if not (log_path.exists() and model_path.exists()):
         return {"steps": 0}
@@ -161,15 +168,14 @@ def measure(out: Path) -> dict:
     log = pd.read_csv(log_path)
     meta, _ = read_trained(model_path)
     run = meta["lineage"][-1]
-    first_chunk = int((log["time"] == log["time"].iloc[0]).sum())
-    rates = log["steps_per_s"].to_numpy()[first_chunk::first_chunk]
     flops = run["flops_per_step"] or float("nan")
-    median = float(np.median(rates)) if len(rates) else float(log["steps_per_s"].iloc[0])
+    rate = len(log) / run["train_s"]
     return {"steps": int(len(log)), "total_steps": int(meta["total_steps"]), "train_s": run["train_s"],
             "device": meta["written_by"]["device"], "backend": meta["written_by"]["backend"],
-            "fit_wall_s": run["wall_s"], "compile_s": run["compile_s"], "steps_per_s": round(median, 2), "flops_per_step": flops,
-            "tflops": round(flops * median / 1e12, 3), "first_chunk_end": float(log["time"].iloc[0]),
-            "last_chunk_end": float(log["time"].iloc[-1]), "final_loss": float(log["loss"].iloc[-max(1, len(log) // 10):].mean())}
+            "fit_wall_s": run["wall_s"], "compile_s": run["compile_s"], "steps_per_s": round(rate, 2),
+            "flops_per_step": flops, "tflops": round(flops * rate / 1e12, 3),
+            "first_chunk_end": float(log["time"].iloc[0]), "last_chunk_end": float(log["time"].iloc[-1]),
+            "final_loss": float(log["loss"].iloc[-max(1, len(log) // 10):].mean())}
 
 
 def aggregate(phase: dict, deadline_wall: float | None, t0_unix: float) -> dict:
@@ -284,6 +290,13 @@ def main() -> None:
     schedule = {"schedule": args.schedule, "warmup": args.warmup, "decay": args.decay}
     overlay["activa"]["variants"] = {v: {"budget": {"seconds": args.check_train_s if args.check else args.train_s,
                                                     **schedule}} for v in args.variants}
+    # a warm-started variant trains on with its shipped model's dropout rate: a model shipped dropout-free (the
+    # calibration choice for Gauss 2 and Beta 2, docs/training.md) stays so, and the run ends as it was made
+    manifest = None if args.no_init else args.init_from
+    inits = {v: shipped_init(manifest, v) if manifest is not None else (None, None) for v in args.variants}
+    for v, (_, dropout) in inits.items():
+        if dropout is not None:
+            overlay["activa"]["variants"][v]["dropout"] = dropout
     overlay_path = run_dir / "overlay.yaml"
     overlay_path.write_text(yaml.safe_dump(overlay, sort_keys=False))
     configs = [*base, overlay_path]
@@ -296,13 +309,11 @@ def main() -> None:
     print(f"[{time.perf_counter() - t0:6.1f} s] {summary['environment']}, mode {args.mode}", flush=True)
 
     # every training split at once, in the background (CPU; SERGIO splits share the cores)
-    manifest = None if args.no_init else args.init_from
     data, sims, sim_results = {}, {}, {}
     (work / "data").mkdir(parents=True, exist_ok=True)
     for variant, family in families.items():
         path = split_file(work, config, family)
-        init = shipped_init(manifest, variant) if manifest is not None else None
-        data[variant] = {"family": family, "path": path, "init": init}
+        data[variant] = {"family": family, "path": path, "init": inits[variant][0]}
         if family not in sims:
             workers = max(1, args.sim_workers // max(1, len(sergio)))
             sims[family] = threading.Thread(target=simulate, args=(
@@ -310,6 +321,7 @@ def main() -> None:
                 sim_results))
             sims[family].start()
     summary["init"] = {v: (str(d["init"]) if d["init"] else None) for v, d in data.items()}
+    summary["dropout"] = {v: config["activa"]["variants"][v]["dropout"] for v in args.variants}
 
     def write_summary():
         summary["simulate"] = {f: {"returncode": r[0], "seconds": round(r[1], 1), "how": r[2]}

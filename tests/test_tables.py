@@ -154,6 +154,10 @@ def test_references_table_gap_closed_and_the_dowhy_subset(tmp_path):
         values = {m: [level + 0.01 * (i % 3) for i in range(n)] for m in ("mmd", "wsd", "erg")}
         values["p_value"] = [0.5] * n
         files[(method, "gauss2")] = fixture_metrics(tmp_path / f"{method}.parquet", method, "gauss2", values)
+    # pc_mec on 3 SCMs only, fewer than dowhy_gcm's 6: in scope "all", absent from the DoWhy subset
+    values = {m: [0.7] * 3 for m in ("mmd", "wsd", "erg")}
+    files[("pc_mec", "gauss2")] = fixture_metrics(tmp_path / "pc_mec.parquet", "pc_mec", "gauss2",
+                                                  {**values, "p_value": [0.5] * 3})
     # on beta_8 the oracle is worse than the baseline: no gap to close
     for method, level in (("baseline", 0.8), ("activa", 0.5), ("oracle_graph", 0.85)):
         values = {m: [level + 0.01 * (i % 3) for i in range(12)] for m in ("mmd", "wsd", "erg")}
@@ -164,13 +168,15 @@ def test_references_table_gap_closed_and_the_dowhy_subset(tmp_path):
     # eqvar sees the observational samples only: set against ACTIVA, 0.1 above it on every SCM
     against = versus.set_index("method").loc["eqvar"]
     assert against["mmd"] == pytest.approx(0.1) and against["mmd_p_higher"] < 0.05 < against["mmd_p_lower"]
-    assert len(versus) == 1 and against["scms"] == 12
+    assert set(versus["method"]) == {"eqvar", "pc_mec"} and against["scms"] == 12
+    assert full.loc[("gauss2", "pc_mec"), "scms"] == 3
     assert full.loc[("gauss2", "activa"), "gap_closed_mmd"] == pytest.approx((0.81 - 0.51) / (0.81 - 0.41))
     assert np.isnan(full.loc[("beta_8", "activa"), "gap_closed_mmd"])
     assert full.loc[("gauss2", "dowhy_gcm"), "scms"] == 6 and full.loc[("gauss2", "baseline"), "scms"] == 12
     subset = table[table.scope == "dowhy subset"]
     assert set(subset.key) == {"gauss2"} and (subset.scms == 6).all() and len(subset) == 9
-    assert list(full.loc["gauss2"].index) == ["no_effect", "baseline", "paper_baseline", "activa", "eqvar",
+    assert "pc_mec" not in set(subset.method)
+    assert list(full.loc["gauss2"].index) == ["no_effect", "baseline", "paper_baseline", "activa", "pc_mec", "eqvar",
                                               "oracle_graph", "dowhy_gcm", "truth_resample", "truth_pooled"]
     floors = pd.DataFrame([{"family": "gauss2", "n_samples": 40, "runs": 20, "interventional_triples": 10,
                             "interventional_inflation": 1.02, "interventional_n_eff_q1": 30.0,
@@ -179,7 +185,8 @@ def test_references_table_gap_closed_and_the_dowhy_subset(tmp_path):
                             "observational_n_eff_q1": 30.0, "observational_n_eff_median": 40.5,
                             "observational_n_eff_q3": 55.0}])
     md = rt.to_markdown(table, INTERVALS, floors, versus)
-    assert "| Gauss 2 | equal-variance order | ACTIVA | 12 | +0.10 ± 0.00† |" in md
+    assert "|  | equal-variance order | ACTIVA | 12 | +0.10 ± 0.00† |" in md
+    assert "| Gauss 2 | PC + its class | ACTIVA | 3 | +0.19 ± 0.01 |" in md
     assert "|  | gap closed by ACTIVA |  | 75% | 75% | 75% |  |" in md and "**Every method on DoWhy GCM's subset" in md
     assert "| Gauss 2 | 40 | 20 | 41.0 (30.0-55.0) | 1.02 | 40.5 | 0.98 |" in md
     tex = rt.to_latex(table, INTERVALS)

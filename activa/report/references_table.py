@@ -66,9 +66,9 @@ def collect(rows: list[dict], metric_files: dict[tuple[str, str], str | Path], i
             cells = cell_stats(scoped, [m for m, _, _ in METRICS], intervals, seed, f"{row['key']}/{scope}")
             part = []
             for method in order:
-                frame = scoped[method]
-                if not len(frame):
-                    continue
+                frame = scoped.get(method)
+                if frame is None or not len(frame):
+                    continue  # not in this scope (a method on its own subset of SCMs)
                 record = {"key": row["key"], "data": row["label"], "scope": scope, "method": method,
                           "label": labels[method], "scms": frame["scm"].nunique(), "pairs": len(frame)}
                 for metric, _, _ in METRICS:

@@ -477,7 +477,7 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
     wall_s = time.perf_counter() - start
     history = [*history, lineage.entry(train_cfg, log, wall_s, info, samples,
                                        None if start_from is None else start_from[1]["sha256"])]
-    write_csv(out_log, log, formats={"time": "{:.3f}"})
+    write_csv(out_log, log, formats=train.LOG_FORMATS)
     loss_curve(log, out_figures, f"ACTIVA {spec['architecture']} {variant}: {len(log)} steps, "
                                  f"batch {train_cfg.batch_size}")
     model_file.save(out_model, {"params": params}, {
@@ -499,7 +499,7 @@ def run_pretrained(config: dict, variant: str, manifest: Path, out_model: Path, 
     variant is the variant), trained on the same family with its intervention values.
     """
     from activa.model import checkpoint as model_file
-    from activa.model import shipped
+    from activa.model import shipped, train
     from activa.report.figures import loss_curve
 
     model_path, log_path, entry = shipped.verified(variant, manifest)
@@ -509,7 +509,7 @@ def run_pretrained(config: dict, variant: str, manifest: Path, out_model: Path, 
     log = read_csv(log_path, "training log")
     with atomic_path(out_model) as tmp:
         shutil.copyfile(model_path, tmp)
-    write_csv(out_log, log, formats={"time": "{:.3f}"})
+    write_csv(out_log, log, formats=train.LOG_FORMATS)
     runs = ", ".join(f"{run['steps']:,} on {run['device']} at batch {run['batch_size']}" for run in entry["lineage"])
     loss_curve(log, out_figures, f"ACTIVA {meta['architecture']} {variant} (shipped): {len(log):,} steps ({runs})")
 

@@ -57,6 +57,7 @@ from activa.data.format import Samples
 from activa.model import architectures, checkpoint
 
 LOG_COLUMNS = ("step", "loss", "recon", "kl", "grad_norm", "nonfinite", "lr", "steps_per_s", "time")
+LOG_FORMATS = {"time": "{:.3f}"}  # the log's CSV: Unix seconds to the millisecond (6 digits: to 10,000 s)
 SCHEDULES = ("constant", "cosine", "linear", "wsd")
 DATA_SOURCES = ("split", "fresh")
 DEADLINE_FIRST_GUESS = 100  # chunks a deadline run plans before its first chunk is timed

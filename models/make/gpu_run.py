@@ -10,8 +10,9 @@ then v1 Table 5's seven) trains at once, each with the pipeline's own ``python -
 (``--mode processes``; GPU memory taken as needed, each process capped at 2.7 / n of the card) or all in threads of one
 process (``--mode threads``), each warm-started from its shipped model (``--init-from models``; a variant not
 shipped starts from scratch) with the chosen precision, recipe and schedule and the shipped model's dropout rate
-(Gauss 2 and Beta 2 ship dropout-free since the calibration work: they train on without dropout). Every variant trains for the whole
-call: ``train --deadline`` re-plans its steps from its own rate so that its schedule ends at the common deadline.
+(Gauss 2 and Beta 2 ship dropout-free since the calibration work: they train on without dropout). Every variant
+trains for the whole call: ``train --deadline`` re-plans its steps from its own rate so that its schedule ends at
+the common deadline.
 
 Start-up once. Training splits are simulated on all cores (SERGIO with ``--sim-workers`` processes) into ``--work``
 (default ``.gpu_work/`` in the checkout, ignored by git), each variant compiling as soon as its split exists, into a

@@ -2,6 +2,7 @@
 #   snakemake --cores 2 --configfile config/quick.yaml   (small default, CPU)
 #   snakemake --cores 8 --use-conda all                  (paper scale)
 #   snakemake results/tables/table1.tex                  (one target)
+#   snakemake results/tables/sachs.md                    (real data, Sachs et al. 2005)
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -30,6 +31,7 @@ include: "workflow/rules/tables.smk"
 include: "workflow/rules/effects.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/calibration.smk"
+include: "workflow/rules/real.smk"
 
 
 rule all:
@@ -46,7 +48,9 @@ rule all:
         ["results/tables/training_cost.md"] if ACTIVA["train"] else [],
         expand("results/effects/{family}.md", family=ACTIVA_FAMILIES),
         expand("results/figures/loss_{variant}.{ext}", variant=ACTIVA["train"], ext=["png", "pdf"]),
-        expand("results/figures/{family}_metric_ecdf.pdf", family=FAMILIES),
+        expand("results/figures/{family}_metric_ecdf.pdf", family=SIMULATED_FAMILIES),
+        expand("results/tables/{family}.md", family=REAL_FAMILIES),
+        expand("results/figures/{family}_shifts.pdf", family=REAL_FAMILIES),
         expand("results/figures/{family}_mean_calibration.pdf", family=LINEAR_FAMILIES),
         expand("results/figures/{family}_scms.pdf", family=BIVARIATE_FAMILIES),
         CALIBRATION,

@@ -90,12 +90,18 @@ STAGES = {
         lambda config, args: ["seed", f"families.{args.family}"],
         [arg("--family", **REQUIRED), arg("--split", **REQUIRED), arg("--out-samples", **PATH),
          arg("--out-scms", **PATH),
-         arg("--networks", type=Path, help="SERGIO families: folder with the network TSVs (stage networks)"),
+         arg("--resources", "--networks", dest="resources", type=Path,
+             help="the folder of the files the family's splits are made from (activa.data.families): SERGIO's "
+                  "network TSVs (stage networks), the Sachs cells (stage sachs-data)"),
          arg("--workers", type=int, default=1, help="processes (SERGIO families); the output does not change")],
         progress=True),
     "networks": Stage(
         stages.run_networks, "Fetch the E. coli and yeast regulatory networks (checked by SHA-256).",
         lambda config, args: ["grn.local_dir"],
+        [arg("--out-dir", **PATH)]),
+    "sachs-data": Stage(
+        stages.run_sachs_data, "Fetch the Sachs et al. (2005) cells and consensus network (checked by SHA-256).",
+        lambda config, args: ["sachs_data.local_dir"],
         [arg("--out-dir", **PATH)]),
     "baseline": Stage(
         stages.run_baseline, "Conditional-Gaussian baseline predictions for a samples file.",
@@ -126,7 +132,9 @@ STAGES = {
          arg("--scms", **PATH, help="the family's test.scms.parquet (the SCMs to rerun)"),
          arg("--out", **PATH, help="the truth_pooled predictions"),
          arg("--out-means", **PATH, help="e.g. results/data/<family>/test.means.parquet"),
-         arg("--out-floor", **PATH, help="e.g. results/data/<family>/test.effective_samples.csv")],
+         arg("--out-floor", **PATH, help="e.g. results/data/<family>/test.effective_samples.csv"),
+         arg("--resources", type=Path, help="the folder of the files the family's kind needs (activa.data.families; "
+                                            "Sachs: the cells, stage sachs-data)")],
         progress=True),
     "metrics": Stage(
         stages.run_metrics, "Score a predictions file against the ground truth (MMD, WSD, ERG, p).",
@@ -143,6 +151,15 @@ STAGES = {
          arg("--floors", nargs="*", default=[], type=Path,
              help="table1_references: results/data/<family>/test.effective_samples.csv (stage truth-pooled)"),
          arg("--out-prefix", **PATH, help="e.g. results/tables/table1")]),
+    "real-table": Stage(
+        stages.run_real_table, "Every method on a real-data family's interventions: table and shift figure.",
+        lambda config, args: ["seed", "intervals", "metrics", f"families.{args.family}"],
+        [arg("--family", **REQUIRED), arg("--truth", **PATH, help="the family's test.samples.parquet"),
+         arg("--means", **PATH, help="the family's test.means.parquet (stage truth-pooled)"),
+         arg("--pred", **PATHS, help="results/predictions/<method>/<family>.parquet of every method, the floor "
+                                     "(truth_pooled) and no_effect among them"),
+         arg("--out-prefix", **PATH, help="e.g. results/tables/sachs"),
+         arg("--out-figures", **PATHS, help="e.g. results/figures/sachs_shifts.pdf results/figures/sachs_shifts.png")]),
     "calibration-table": Stage(
         stages.run_calibration_table, "Every method's calibration on Table 1's families: table and figure.",
         lambda config, args: ["seed", "intervals", "table1.rows"],

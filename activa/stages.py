@@ -23,15 +23,15 @@ from activa.data.simulate import family_meta
 
 
 def run_simulate(config: dict, family: str, split: str, out_samples: Path, out_scms: Path,
-                 networks: Path | None = None, workers: int = 1, progress: bool = True) -> None:
-    """``simulate``: ``<split>.samples.parquet`` and ``<split>.scms.parquet`` of a family."""
-    from activa.data.grn import network_paths
+                 resources: Path | None = None, workers: int = 1, progress: bool = True) -> None:
+    """``simulate``: ``<split>.samples.parquet`` and ``<split>.scms.parquet`` of a family (``resources``: the folder
+    of the files its kind makes splits from, ``activa.data.families``)."""
     from activa.data.simulate import scm_columns, simulate_split
 
-    params, data = simulate_split(config, family, split, progress=progress, workers=workers,
-                                  networks=network_paths(networks) if networks is not None else None)
+    spec = cfg.family(config, family)
+    params, data = simulate_split(config, family, split, progress=progress, workers=workers, resources=resources)
     meta = family_meta(config, family, split)
-    adjacency, weights, noise_params, noise_meta = scm_columns(params)
+    adjacency, weights, noise_params, noise_meta = scm_columns(spec, params)
     write_scms(out_scms, adjacency, weights, noise_params, {**meta, **noise_meta})
     write_samples(out_samples, data, {**meta, "kind": "samples"})
     if noise_meta["noise_family"] == "sergio":
@@ -43,6 +43,13 @@ def run_networks(config: dict, out_dir: Path) -> None:
     from activa.data.grn import fetch_networks
 
     fetch_networks(out_dir, config["grn"]["local_dir"])
+
+
+def run_sachs_data(config: dict, out_dir: Path) -> None:
+    """``sachs-data``: the Sachs cells and consensus network CSVs (cdt==0.6.0 wheel), checked by SHA-256."""
+    from activa.data.sachs import fetch
+
+    fetch(out_dir, config["sachs_data"]["local_dir"])
 
 
 def run_baseline(config: dict, family: str, data: Path, out: Path) -> None:
@@ -140,14 +147,15 @@ def run_reference(config: dict, method: str, family: str, data: Path, out: Path,
 
 
 def run_truth_pooled(config: dict, family: str, data: Path, scms: Path, out: Path, out_means: Path,
-                     out_floor: Path, progress: bool = True) -> None:
+                     out_floor: Path, resources: Path | None = None, progress: bool = True) -> None:
     """``truth-pooled``: ``references.truth_pooled.runs`` independent runs of every SCM and condition; writes the
     reference ``truth_pooled`` (N cells per query drawn from the pooled runs), the split's true means
-    (``<split>.means.parquet``: closed form on linear families, the pooled mean on SERGIO) and how correlated a
-    regime's samples are (``out_floor``, CSV: ``references.effective_samples``)."""
+    (``<split>.means.parquet``: closed form on linear families, the pooled mean on SERGIO, measured on Sachs) and how
+    correlated a regime's samples are (``out_floor``, CSV: ``references.effective_samples``). ``resources``: the
+    folder of the files the family's kind needs (Sachs: the cells, whose other half is its truth pooled)."""
+    from activa.data.families import kind_of
     from activa.data.format import write_means
     from activa.data.scm import seed_sequence
-    from activa.eval import effects
     from activa.eval.references import effective_samples, truth_pooled
 
     truth, table = _reference_inputs(data, scms)
@@ -155,11 +163,8 @@ def run_truth_pooled(config: dict, family: str, data: Path, scms: Path, out: Pat
     runs = config["references"]["truth_pooled"]["runs"]
     spec = cfg.family(config, family)
     pooled = truth_pooled(truth, table, spec, runs, seed_sequence(config["seed"], "truth_pooled", family, split),
-                          progress)
-    if spec["generator"] == "linear":
-        means, source = effects.closed_form(table, truth), "closed form"
-    else:
-        means, source = effects.pooled(table, truth, pooled.means), f"pooled mean of {runs} independent runs"
+                          progress, resources)
+    means, source = kind_of(spec).load().true_means(table, truth, pooled.means, runs, resources)
     _write_reference(config, family, "truth_pooled", truth, pooled.pred, out, runs=runs)
     write_means(out_means, means, {**family_meta(config, family, split), "source": source, "runs": runs})
     write_csv(out_floor, pd.DataFrame([{"family": family, **effective_samples(pooled, truth)}]))
@@ -223,6 +228,55 @@ def run_table(config: dict, name: str, metrics: list[Path], out_prefix: Path, fl
     files = tables.metric_files(metrics, allowed, name, external=True)
     table, versus = tables.collect_v1(spec, files, intervals, seed)
     tables.write_v1_table(table, out_prefix, spec, intervals, versus)
+
+
+def run_real_table(config: dict, family: str, truth: Path, means: Path, pred: list[Path], out_prefix: Path,
+                   out_figures: list[Path]) -> None:
+    """``real-table``: every method on a real-data family's interventions (``activa.eval.real``): the table
+    (``<prefix>.csv``, ``.md``, ``.tex``: per condition and over all, the floor and no effect among the rows) and the
+    figure of predicted against measured shifts (``out_figures``, PDF and PNG)."""
+    from activa.data.families import kind_of
+    from activa.data.format import check_means_of, read_means
+    from activa.eval import real
+    from activa.eval.scoring import metrics_seed
+    from activa.report import real_table
+
+    spec = cfg.family(config, family)
+    if kind_of(spec).simulated:
+        raise cfg.ConfigError(f"real-table: family '{family}' is simulated (generator {spec['generator']!r}); its "
+                              "tables are Table 1's and the v1 tables")
+    data, true_means = read_samples(truth), read_means(means)
+    if data.meta.get("family") != family:
+        raise DataError(f"{truth}: metadata 'family' is {data.meta.get('family')!r}, but --family is '{family}'")
+    check_means_of(true_means, data, str(means), str(truth))
+    predictions, metas = {}, {}
+    for path in pred:
+        samples = read_samples(path)
+        method = samples.meta.get("method")
+        if samples.meta.get("family") != family or method is None:
+            raise DataError(f"{path}: metadata 'family' is {samples.meta.get('family')!r} (method "
+                            f"{method!r}), expected predictions of family '{family}'")
+        if method in predictions:
+            raise DataError(f"{path}: a second predictions file of method '{method}'")
+        predictions[method], metas[method] = samples, samples.meta
+    for needed in (real.FLOOR, real.CEILING):
+        if needed not in predictions:
+            raise DataError(f"real-table: no predictions of '{needed}' among --pred (the table's "
+                            f"{'floor' if needed == real.FLOOR else 'no-effect row'})")
+    methods = real_table.order(list(predictions))
+    frames = {m: real.score_method(data, true_means, predictions[m], config["metrics"],
+                                   metrics_seed(config["seed"], family, m), str(m)) for m in methods}
+    from activa.data.sachs import inhibitors
+
+    names = inhibitors(spec)
+    conditions = {int(r): f"{name} (do({spec['interventions'][name]}))"
+                  for r, name in zip(data.regime[data.interventional], names)}
+    table = real.summarise(frames, conditions, config["intervals"], config["seed"])
+    labels = {m: real_table.label(m, metas[m]) for m in methods}
+    title = f"{spec['label']}: every method on the measured interventions (N = {data.samples.shape[2]})"
+    real_table.write(table, out_prefix, config["intervals"], labels, title, len(data.scm), data.samples.shape[2])
+    points = {m: real.shifts(data, true_means, predictions[m]) for m in methods}
+    real_table.figure(points, list(conditions.values()), labels, out_figures, title)
 
 
 def run_calibration_table(config: dict, metrics: list[Path], out_prefix: Path, out_figures: list[Path],
@@ -305,8 +359,10 @@ def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[
 
 
 def _linear_family(config: dict, family: str, stage: str, why: str) -> dict:
+    from activa.data.families import kind_of
+
     spec = cfg.family(config, family)
-    if spec["generator"] != "linear":
+    if not kind_of(spec).closed_form:
         raise cfg.ConfigError(f"{stage}: family '{family}' is not linear ({why})")
     return spec
 
@@ -340,6 +396,7 @@ def run_effects(config: dict, family: str, scms: Path, truth: Path, means: Path,
                 out_prefix: Path) -> None:
     """``effects``: descendant vs non-descendant mean errors (against the split's true means) and, on linear
     families, the edgeless check (``<prefix>.csv``, ``<prefix>.no_edge.csv``, ``<prefix>.md``)."""
+    from activa.data.families import kind_of
     from activa.data.format import check_means_of, read_means
     from activa.eval import effects
 
@@ -349,7 +406,8 @@ def run_effects(config: dict, family: str, scms: Path, truth: Path, means: Path,
     check_means_of(true_means, data, str(means), str(truth))
     preds = read_predictions(pred)
     errors = effects.mean_errors(true_means, data, preds)
-    edgeless = effects.no_edge(scm_table, data, preds) if spec["generator"] == "linear" else effects.no_edge_empty()
+    edgeless = (effects.no_edge(scm_table, data, preds) if kind_of(spec).closed_form
+                else effects.no_edge_empty())
     out_prefix = Path(out_prefix)
     write_csv(out_prefix.with_suffix(".csv"), errors)
     write_csv(out_prefix.with_suffix(".no_edge.csv"), edgeless)

@@ -19,7 +19,6 @@ from pathlib import Path
 import jax
 
 from activa import config as cfg
-from activa.data.grn import network_paths
 from activa.data.simulate import simulate_split
 from activa.model import architectures
 from activa.model.train import TrainData, compile_chunk, fresh_source, init_params, initial_state, make_run
@@ -35,7 +34,7 @@ def small_split(config: dict, variant: str, networks: Path | None, n_scm: int = 
         if networks is None or not Path(networks).is_dir():
             raise SystemExit(f"variant {variant}: family '{family}' is a SERGIO family and needs --networks DIR (the "
                              f"two GRN TSVs, e.g. resources/grn from `python -m activa networks`); got {networks}")
-        _, data = simulate_split(small, family, "train", progress=False, networks=network_paths(networks))
+        _, data = simulate_split(small, family, "train", progress=False, resources=networks)
     else:
         _, data = simulate_split(small, family, "train", progress=False)
     data.meta.update(config=cfg.family(config, family), seed=config["seed"], family=family)

@@ -23,7 +23,6 @@ import yaml
 
 from activa import config as cfg
 from activa.data.format import SCMTable
-from activa.data.grn import network_paths
 from activa.data.scm import seed_sequence
 from activa.data.simulate import scm_columns, simulate_split
 from activa.eval import baseline, effects, references, scoring
@@ -35,9 +34,9 @@ def score_family(config: dict, family: str, cell_types: int, n_scm: int, runs: i
     """Scores of ``METHODS`` and the floor statistics of one (family, cell-type count)."""
     config = cfg.deep_merge(config, {"families": {family: {"n_cell_types": cell_types, "splits": {"test": n_scm}}}})
     spec = config["families"][family]
-    params, truth = simulate_split(config, family, "test", progress=False, networks=networks)
+    params, truth = simulate_split(config, family, "test", progress=False, resources=networks)
     truth.meta.update(intervention_values=spec["intervention_values"], split="test")
-    adjacency, weights, noise_params, meta = scm_columns(params)
+    adjacency, weights, noise_params, meta = scm_columns(config["families"][family], params)
     scms = SCMTable(adjacency, weights, noise_params, meta)
     pooled = references.truth_pooled(truth, scms, spec, runs, seed_sequence(config["seed"], "truth_pooled", family,
                                                                           "test"), progress=False)
@@ -68,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     config = cfg.load_config(args.config or [Path("config/config.yaml")])
     published = yaml.safe_load(args.paper_values.read_text())["v2_table1"]["rows"]
-    networks = network_paths(args.networks)
+    networks = args.networks
     mmd = config["metrics"]["mmd"]
     print(f"{args.scms} test simulations per row, {args.runs} runs pooled, N = the family's samples_per_regime; "
           f"MMD {'unbiased' if mmd['unbiased'] else 'biased'}, kernel scale {mmd['kernel_scale']}; W1; Székely "

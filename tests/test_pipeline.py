@@ -366,4 +366,4 @@ def test_sergio_family_through_the_cli(run, tmp_path):
     r = activa(root, "simulate", *cfg, "--family", "sergio", "--split", "test", "--out-samples", tmp_path / "x",
                "--out-scms", tmp_path / "y")
     assert r.returncode == 2
-    assert "family 'sergio' is a SERGIO family and needs --networks DIR" in r.stderr
+    assert "family 'sergio' is a SERGIO family and needs --resources DIR (the network files, stage networks)" in r.stderr

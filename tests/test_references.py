@@ -119,12 +119,12 @@ def sergio_split(tmp_path, n_scm=120, cells=20):
     net = tmp_path / "net.tsv"
     edges = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d"), ("e", "d"), ("e", "f"), ("f", "g"), ("a", "g")]
     net.write_text("".join(f"{u}\t{v}\t+\n" for u, v in edges))
-    spec = {"n_vars": 4, "networks": ["ecoli"], "topk": 0.2, "b_range": [0.0, 1.0], "k_range": [1.0, 5.0],
+    spec = {"generator": "sergio", "n_vars": 4, "networks": ["ecoli"], "topk": 0.2, "b_range": [0.0, 1.0], "k_range": [1.0, 5.0],
             "sign_beta": [1.0, 1.0], "hill_values": [2.0], "decay_values": [0.8], "noise_values": [1.0],
             "n_cell_types": 1, "half_response": "per_condition", "samples_per_regime": cells, "dt": 0.01,
             "sampling_state": 15, "safety_steps": 10, "intervention_values": [0.0]}
     params, regimes, samples = sergio.simulate(spec, n_scm, seed_sequence(0, "sergio"), {"ecoli": net})
-    adjacency, weights, noise_params, meta = scm_columns(params)
+    adjacency, weights, noise_params, meta = scm_columns({"generator": "sergio"}, params)
     truth = Samples(samples.astype(np.float32), regimes.target, regimes.value_index, regimes.value.astype(np.float32),
                     np.arange(n_scm, dtype=np.int32), np.arange(len(regimes), dtype=np.int16))
     return spec, SCMTable(adjacency, weights, noise_params, meta), truth

@@ -65,7 +65,7 @@ def test_shipped_models_were_written_elsewhere_and_load_here():
 @pytest.mark.parametrize("name", TABLE1_VARIANTS)
 def test_shipped_model_predicts_the_intervened_variable_at_its_value(name, paper_config, tmp_path):
     """On 4 fresh test SCMs of its family, the intervened variable's predicted mean is the intervention value."""
-    from activa.data.grn import NETWORK_FILES, network_paths
+    from activa.data.grn import NETWORK_FILES
     from activa.data.simulate import simulate_split
 
     small = cfg.deep_merge(paper_config, {"families": {name: {"splits": {"test": 4}}}})
@@ -73,8 +73,8 @@ def test_shipped_model_predicts_the_intervened_variable_at_its_value(name, paper
     for net, (filename, _) in NETWORK_FILES.items():  # fixture networks under the real file names
         lines = [f"{net}R{r}\t{net}G{t}" for r in range(5) for t in rng.choice(40, 6, replace=False)]
         (tmp_path / filename).write_text("\n".join(lines) + "\n")
-    networks = network_paths(tmp_path) if name == "sergio" else None
-    _, truth = simulate_split(small, name, "test", progress=False, networks=networks)
+    networks = tmp_path if name == "sergio" else None
+    _, truth = simulate_split(small, name, "test", progress=False, resources=networks)
     model = TrainedModel.pretrained(name)
     obs = truth.samples[:, np.flatnonzero(truth.target < 0)[0]]
     value = model.intervention_values[0]

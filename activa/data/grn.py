@@ -21,17 +21,13 @@ broken uniformly at random.
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
-import sys
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from activa.data.format import DataError, atomic_path, sha256
+from activa.data.format import DataError
+from activa.data.resources import fetch_wheel_files
 
 WHEEL = "avici==1.0.7"
 WHEEL_SHA256 = "c0b0467c2be98a64c675783e3adf4d77b0242ba53991f6a9b9f78e41821c2972"
@@ -48,48 +44,13 @@ def network_paths(directory: str | Path) -> dict[str, Path]:
     return {name: Path(directory) / filename for name, (filename, _) in NETWORK_FILES.items()}
 
 
-def _check_hash(path: Path, expected: str, what: str) -> None:
-    got = sha256(path)
-    if got != expected:
-        raise DataError(f"{path}: SHA-256 of {what} is {got}, expected {expected}")
-
-
 def fetch_networks(dest_dir: str | Path, local_dir: str | Path | None = None) -> dict[str, Path]:
     """Write the two network TSVs into ``dest_dir``; returns {name: path}.
 
     From ``local_dir`` (a folder holding copies) when given, else from the ``avici==1.0.7`` wheel that
     ``pip download`` fetches from PyPI. Every file's SHA-256 is checked before it is written.
     """
-    dest_dir = Path(dest_dir)
-    out = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        if local_dir is None:
-            cmd = [sys.executable, "-m", "pip", "download", WHEEL, "--no-deps", "--only-binary", ":all:",
-                   "--dest", tmp, "--quiet"]
-            result = subprocess.run(cmd, capture_output=True, text=True)
-            if result.returncode != 0:
-                raise DataError(f"pip download {WHEEL} failed (offline? set a local network folder instead): "
-                                f"{result.stderr.strip()[-500:]}")
-            wheels = list(Path(tmp).glob("avici-1.0.7-*.whl"))
-            if len(wheels) != 1:
-                raise DataError(f"pip download {WHEEL}: expected one wheel in {tmp}, found {len(wheels)}")
-            _check_hash(wheels[0], WHEEL_SHA256, f"the {WHEEL} wheel")
-            with zipfile.ZipFile(wheels[0]) as wheel:
-                for name, (filename, _) in NETWORK_FILES.items():
-                    wheel.extract(f"avici/assets/{filename}", tmp)
-            source = Path(tmp) / "avici" / "assets"
-        else:
-            source = Path(local_dir)
-        for name, (filename, digest) in NETWORK_FILES.items():
-            path = source / filename
-            if not path.exists():
-                raise DataError(f"{path}: network file not found")
-            _check_hash(path, digest, f"the {name} network")
-            target = dest_dir / filename
-            with atomic_path(target) as tmp_target:
-                shutil.copyfile(path, tmp_target)
-            out[name] = target
-    return out
+    return fetch_wheel_files(WHEEL, WHEEL_SHA256, "avici/assets", NETWORK_FILES, dest_dir, local_dir, "network")
 
 
 @dataclass(frozen=True)

@@ -241,3 +241,35 @@ def simulate(spec: dict, n_scm: int, seed: np.random.SeedSequence, progress=None
         noise_params=np.concatenate([p.noise_params for p in parts]),
     )
     return scms, regimes, np.concatenate(samples)
+
+
+# The family-kind interface (activa.data.families): kind "linear".
+
+def make_split(config: dict, family: str, spec: dict, n_scm: int, seed: np.random.SeedSequence,
+               resources=None, progress=None, workers: int = 1) -> tuple[LinearSCMs, Regimes, np.ndarray]:
+    """``simulate`` on the family's graphs: v1's fixed set (``n_graphs``, from ``seed_sequence(seed, "graph_pool",
+    family)``, shared by the splits) or fresh ones. No resources; one process."""
+    pool = None
+    if spec["n_graphs"] is not None:
+        pool = graph_pool(spec, seed_sequence(config["seed"], "graph_pool", family))
+    return simulate(spec, n_scm, seed, progress=progress, pool=pool)
+
+
+def scm_columns(params: LinearSCMs) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """The ``.scms.parquet`` columns: adjacency, weights beta_ij, the noise parameters and their names."""
+    return (params.adjacency, params.weights, params.noise_params,
+            {"noise_family": params.noise_family, "noise_param_names": NOISE_PARAM_NAMES[params.noise_family]})
+
+
+def draw_truth(truth, scms, spec: dict, rng: np.random.Generator, resources=None) -> np.ndarray:
+    """A new independent draw of every regime of ``truth`` (Samples) from its SCMs (SCMTable): [S, R, N, d]."""
+    linear = LinearSCMs(scms.adjacency.astype(bool), scms.weights, scms.meta["noise_family"], scms.noise_params)
+    regimes = Regimes(truth.target, truth.value_index, truth.value.astype(np.float64), ())
+    return sample_regimes(rng, linear, regimes, truth.samples.shape[2], spec["jitter_std"])
+
+
+def true_means(scms, truth, pooled_means: np.ndarray, runs: int, resources=None) -> tuple:
+    """(TrueMeans, source): the closed-form means of every regime."""
+    from activa.eval.effects import closed_form
+
+    return closed_form(scms, truth), "closed form"

@@ -264,3 +264,45 @@ def simulate(spec: dict, n_scm: int, seed: np.random.SeedSequence, network_paths
     params = SergioParams(*(np.concatenate([getattr(r[0], f) for r in results]) for f in
                             ("adjacency", "k", "basal", "hill", "decay", "noise")))
     return params, regimes, np.concatenate([r[1] for r in results])
+
+
+# The family-kind interface (activa.data.families): kind "sergio".
+
+def make_split(config: dict, family: str, spec: dict, n_scm: int, seed: np.random.SeedSequence,
+               resources: str | Path | None, progress=None, workers: int = 1) -> tuple[SergioParams, Regimes, np.ndarray]:
+    """``simulate`` on the network files in folder ``resources`` (stage ``networks``)."""
+    if resources is None:
+        from activa.data.format import DataError
+
+        raise DataError(f"simulate: family '{family}' is a SERGIO family and needs --resources DIR (the network "
+                         "files, stage networks)")
+    return simulate(spec, n_scm, seed, grn.network_paths(resources), progress=progress, workers=workers)
+
+
+def scm_columns(params: SergioParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """The ``.scms.parquet`` columns: adjacency, k as the weights, the other parameters and their names."""
+    table, names = param_table(params)
+    return params.adjacency, params.k, table, {"noise_family": "sergio", "noise_param_names": names}
+
+
+def draw_truth(truth, scms, spec: dict, rng: np.random.Generator, resources=None) -> np.ndarray:
+    """A new independent run of every regime of ``truth`` (Samples) from its simulations (SCMTable): [S, R, N, g]."""
+    from activa.data.format import DataError
+
+    expected = knockout_regimes(truth.samples.shape[-1])[0].target
+    if not np.array_equal(truth.target, expected):
+        raise DataError(f"truth samples: regimes {truth.target.tolist()} are not SERGIO's {expected.tolist()}")
+    params = params_from_table(scms.adjacency, scms.weights, scms.noise_params, scms.meta["noise_param_names"])
+    blocks = []
+    for start in range(0, len(truth.scm), BLOCK):
+        block = slice(start, start + BLOCK)
+        blocks.append(run_regimes(rng, SergioParams(
+            *(getattr(params, f)[block] for f in ("adjacency", "k", "basal", "hill", "decay", "noise"))), spec))
+    return np.concatenate(blocks).astype(np.float64)
+
+
+def true_means(scms, truth, pooled_means: np.ndarray, runs: int, resources=None) -> tuple:
+    """(TrueMeans, source): the pooled mean of the independent runs (no closed form)."""
+    from activa.eval.effects import pooled
+
+    return pooled(scms, truth, pooled_means), f"pooled mean of {runs} independent runs"

@@ -15,51 +15,39 @@ from tqdm import tqdm
 
 from activa import config as cfg
 from activa.data import scm
+from activa.data.families import kind_of
 from activa.data.format import Samples
 
 
 def simulate_split(config: dict, family: str, split: str, jitter_std: float | None = None,
-                   progress: bool = True, networks: dict[str, Path] | None = None, workers: int = 1):
-    """(per-SCM parameters, Samples [S, R, N, d]) of one split of a family.
+                   progress: bool = True, resources: str | Path | None = None, workers: int = 1):
+    """(per-SCM parameters, Samples [S, R, N, d]) of one split of a family, made by its kind's module
+    (``activa.data.families``: linear SCMs, SERGIO simulations, draws of the Sachs cells).
 
-    Linear families give ``scm.LinearSCMs`` (``jitter_std`` overrides the configured one); SERGIO families
-    give ``sergio.SergioParams`` and need ``networks`` (name -> TSV, ``grn.network_paths``). ``progress``:
-    a progress bar on stderr.
+    ``jitter_std`` overrides the configured one (linear families); ``resources``: the folder of the files the
+    kind's splits are made from (SERGIO: the network TSVs; Sachs: the cell files); ``workers``: processes (SERGIO;
+    the result does not change); ``progress``: a progress bar on stderr.
     """
     spec = dict(cfg.family(config, family))
     n_scm = cfg.lookup(config, f"families.{family}.splits.{split}")
     if jitter_std is not None:
         spec["jitter_std"] = jitter_std
     seed = scm.seed_sequence(config["seed"], "simulate", family, split)
+    module = kind_of(spec).load()
     with tqdm(total=n_scm, desc=f"simulate {family}/{split}", unit="scm", file=sys.stderr, disable=not progress,
               mininterval=1.0) as bar:
-        if spec["generator"] == "sergio":
-            from activa.data import sergio
-
-            if networks is None:
-                raise cfg.ConfigError(f"simulate: family '{family}' is a SERGIO family and needs --networks DIR")
-            params, regimes, samples = sergio.simulate(spec, n_scm, seed, networks, progress=bar.update,
-                                                       workers=workers)
-        else:
-            pool = None
-            if spec["n_graphs"] is not None:  # graphs from a fixed set shared by the splits (ACTIVA v1)
-                pool = scm.graph_pool(spec, scm.seed_sequence(config["seed"], "graph_pool", family))
-            params, regimes, samples = scm.simulate(spec, n_scm, seed, progress=bar.update, pool=pool)
+        params, regimes, samples = module.make_split(config, family, spec, n_scm, seed, resources,
+                                                     progress=bar.update, workers=workers)
     data = Samples(samples.astype(np.float32), regimes.target, regimes.value_index, regimes.value.astype(np.float32),
                    np.arange(n_scm, dtype=np.int32), np.arange(len(regimes), dtype=np.int16))
     return params, data
 
 
-def scm_columns(params) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """The ``<split>.scms.parquet`` columns of either kind of parameters: adjacency [S, d, d], weights [S, d, d]
-    (beta_ij; SERGIO: k_ij), noise_params [S, d, P], and the metadata naming the P parameters."""
-    if isinstance(params, scm.LinearSCMs):
-        return (params.adjacency, params.weights, params.noise_params,
-                {"noise_family": params.noise_family, "noise_param_names": scm.NOISE_PARAM_NAMES[params.noise_family]})
-    from activa.data import sergio
-
-    table, names = sergio.param_table(params)
-    return params.adjacency, params.k, table, {"noise_family": "sergio", "noise_param_names": names}
+def scm_columns(spec: dict, params) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """The ``<split>.scms.parquet`` columns of a family's parameters (``spec``: the family's config): adjacency
+    [S, d, d], weights [S, d, d] (beta_ij; SERGIO: k_ij; Sachs: none, zeros), noise_params [S, d, P], and the
+    metadata naming the P parameters."""
+    return kind_of(spec).load().scm_columns(params)
 
 
 def family_meta(config: dict, family: str, split: str) -> dict:

@@ -22,7 +22,7 @@ import importlib.util
 from typing import Any, Callable
 
 SEES = ("observational", "graph", "truth")
-TABLES = ("table1", "v1")  # Table 1's families, the v1 tables' families
+TABLES = ("table1", "v1", "real")  # Table 1's families, the v1 tables' families, the real-data families
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Method:
     and returning samples [S_subset, R_int, N, d] (or that and a dict of notes for the file's metadata); None for a
     method with a stage of its own (``stage``). options: whether the method reads ``references.<name>`` of the config
     (``scms``: a seeded subset of that many test SCMs, null for all). tables: where it runs, ``TABLES``.
+    On a real-data family (``real``) the graph a method is told is the family's consensus network.
     source: the Python file of an external method (``references.external``). note: one sentence for the tables.
     """
 
@@ -76,6 +77,7 @@ OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow"
 
 BUILTIN = (
     Method("no_effect", "no effect", "observational", "activa.eval.references:predict_no_effect", OKABE_ITO["yellow"],
+           tables=("table1", "real"),
            note="No effect: the observational samples with V_t set to v (no effect downstream)."),
     Method("paper_baseline", "baseline at V_t = 0 (paper's)", "observational", None, OKABE_ITO["orange"],
            stage="paper-baseline",
@@ -97,15 +99,16 @@ BUILTIN = (
            note="Equal-variance order: the top-down ordering of Chen, Drton & Wang (2019) (identifiable when every "
                 "noise term has the same variance, as in the linear families), parents kept by a t-test, fitted."),
     Method("oracle_graph", "oracle graph", "graph", "activa.eval.references:predict_oracle_graph", OKABE_ITO["green"],
+           tables=("table1", "real"),
            note="Oracle graph: the true graph, each mechanism fitted by least squares on its true parents from the "
                 "same observational samples, noise from the fitted residuals (normal on the Gaussian families, "
                 "resampled residuals otherwise); on the Gaussian families a bound no graph-free method can reach."),
     Method("dowhy_gcm", "DoWhy GCM (linear)", "graph", "activa.eval.references:dowhy_gcm_linear", OKABE_ITO["purple"],
-           options=True,
+           options=True, tables=("table1", "real"),
            note="DoWhy GCM (linear): dowhy.gcm with the true graph, linear additive-noise mechanisms and empirical "
                 "root distributions, on a seeded subset of the test SCMs."),
     Method("dowhy_gcm_auto", "DoWhy GCM (auto-assigned)", "graph", "activa.eval.references:dowhy_gcm_auto", "#7B4173",
-           options=True,
+           options=True, tables=("table1", "real"),
            note="DoWhy GCM (auto-assigned): dowhy.gcm with the true graph and mechanisms chosen by "
                 "gcm.auto.assign_causal_mechanisms; its non-linear regressors cannot extrapolate to V_t = v outside "
                 "the observed range (docs/evaluation.md), so it shows what that default does, not a bound."),

@@ -36,8 +36,9 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
+from activa.data.families import kind_of
 from activa.data.format import DataError, Samples, SCMTable
-from activa.data.scm import LinearSCMs, Regimes, mutilated_inverse, sample_regimes
+from activa.data.scm import Regimes, mutilated_inverse
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,36 +159,18 @@ def residual_kind(scms: SCMTable) -> str:
     return "gaussian" if scms.meta.get("noise_family") == "gaussian" else "empirical"
 
 
-def draw_truth(truth: Samples, scms: SCMTable, spec: dict, rng: np.random.Generator) -> np.ndarray:
+def draw_truth(truth: Samples, scms: SCMTable, spec: dict, rng: np.random.Generator, resources=None) -> np.ndarray:
     """A new independent run of every regime of ``truth`` from its SCMs: samples [S, R, N, d] float64, in
-    ``truth``'s regime order (``spec``: the family's config; linear SCMs or SERGIO simulations)."""
-    family = scms.meta.get("noise_family")
-    N = truth.samples.shape[2]
-    if family in ("gaussian", "beta"):
-        linear = LinearSCMs(scms.adjacency.astype(bool), scms.weights, family, scms.noise_params)
-        regimes = Regimes(truth.target, truth.value_index, truth.value.astype(np.float64), ())
-        return sample_regimes(rng, linear, regimes, N, spec["jitter_std"])
-    if family == "sergio":
-        from activa.data import sergio
-
-        expected = sergio.knockout_regimes(truth.samples.shape[-1])[0].target
-        if not np.array_equal(truth.target, expected):
-            raise DataError(f"truth samples: regimes {truth.target.tolist()} are not SERGIO's {expected.tolist()}")
-        params = sergio.params_from_table(scms.adjacency, scms.weights, scms.noise_params,
-                                          scms.meta["noise_param_names"])
-        blocks = []
-        for start in range(0, len(truth.scm), sergio.BLOCK):
-            block = slice(start, start + sergio.BLOCK)
-            blocks.append(sergio.run_regimes(rng, sergio.SergioParams(
-                *(getattr(params, f)[block] for f in ("adjacency", "k", "basal", "hill", "decay", "noise"))), spec))
-        return np.concatenate(blocks).astype(np.float64)
-    raise DataError(f"scms file: metadata 'noise_family' is {family!r}, expected gaussian, beta or sergio")
+    ``truth``'s regime order (``spec``: the family's config; its kind's ``draw_truth``, ``activa.data.families``:
+    linear SCMs, SERGIO simulations, or the Sachs cells' other half, read from the folder ``resources``)."""
+    return kind_of(spec).load().draw_truth(truth, scms, spec, rng, resources)
 
 
-def truth_resample(truth: Samples, scms: SCMTable, spec: dict, seed: np.random.SeedSequence) -> Samples:
+def truth_resample(truth: Samples, scms: SCMTable, spec: dict, seed: np.random.SeedSequence,
+                   resources=None) -> Samples:
     """A second draw of ``truth``'s interventional regimes from the same SCMs (``spec``: the family's config)."""
     rng = np.random.Generator(np.random.PCG64(seed))
-    return _predictions(truth, draw_truth(truth, scms, spec, rng)[:, truth.interventional])
+    return _predictions(truth, draw_truth(truth, scms, spec, rng, resources)[:, truth.interventional])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,7 +193,7 @@ class PooledTruth:
 
 
 def truth_pooled(truth: Samples, scms: SCMTable, spec: dict, runs: int, seed: np.random.SeedSequence,
-                 progress: bool = True) -> PooledTruth:
+                 progress: bool = True, resources=None) -> PooledTruth:
     """``runs`` independent runs of ``truth``'s SCMs and conditions (``draw_truth``), pooled.
 
     On a linear family every run's samples are i.i.d. already, so the prediction is distributed as
@@ -227,7 +210,7 @@ def truth_pooled(truth: Samples, scms: SCMTable, spec: dict, runs: int, seed: np
     means, variances = [], []
     for k in tqdm(range(runs), desc="truth_pooled", unit="run", file=sys.stderr, disable=not progress,
                   mininterval=1.0):
-        run = draw_truth(truth, scms, spec, rng)
+        run = draw_truth(truth, scms, spec, rng, resources)
         means.append(run.mean(axis=2))
         variances.append(run.var(axis=2, ddof=1))
         mine = pick // N == k  # [S, R_int, N]: the cells this run contributes

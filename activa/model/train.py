@@ -388,10 +388,11 @@ def fresh_source(data: Samples) -> tuple[dict, np.ndarray | None]:
 
     The split records the config of the family that generated it; fresh SCMs follow the same generator.
     """
+    from activa.data.families import KINDS
     from activa.data.scm_device import graph_pool_of
 
     spec = data.meta.get("config") or {}
-    if spec.get("generator") != "linear":
+    if spec.get("generator") not in KINDS or not KINDS[spec["generator"]].fresh_scms:
         raise ValueError(f"data 'fresh': draws new linear SCMs on the device, but the training split's family "
                          f"{data.meta.get('family')!r} has generator {spec.get('generator')!r}; for SERGIO, train "
                          "on a larger pre-simulated split (families.<family>.splits.train) with data 'split'")

@@ -34,7 +34,7 @@ def published_cells(facts: dict, families: dict) -> pd.DataFrame:
     records = []
 
     def add(table, row, label, family, cells):
-        kind = "sergio" if families.get(family, {}).get("generator") == "sergio" else "linear"
+        kind = families.get(family, {}).get("generator", "linear")
         for metric, _ in METRICS:
             records.append({"table": table, "row": row, "label": label, "family": family, "kind": kind,
                             "metric": metric, "published": float(cells[metric])})

@@ -2,7 +2,8 @@ import json
 import os
 import sys
 
-sys.path.insert(0, workflow.basedir)  # the registry of reference methods, read from this checkout
+sys.path.insert(0, workflow.basedir)  # the registry of reference methods and of family kinds, from this checkout
+from activa.data.families import RESOURCES, kind_of, resource_dir, resource_files
 from activa.eval.methods import registry
 
 # Shared helpers of the rules: how stages get the config, which families exist, resource estimates.
@@ -19,17 +20,17 @@ CONFIG_ARGS = " ".join(
     f"--config {path}" for path in ["config/config.yaml", *workflow.overwrite_configfiles]
 )
 
-LINEAR_FAMILIES = sorted(
-    name for name, spec in config["families"].items() if spec["generator"] == "linear"
-)
-SERGIO_FAMILIES = sorted(
-    name for name, spec in config["families"].items() if spec["generator"] == "sergio"
-)
+# The kinds of family (activa/data/families.py): simulated (linear, SERGIO) or real data (Sachs).
+try:
+    KIND = {name: kind_of(spec) for name, spec in config["families"].items()}
+except ValueError as error:
+    raise WorkflowError(f"config key 'families': {error}")
+LINEAR_FAMILIES = sorted(name for name, kind in KIND.items() if kind.closed_form)
 FAMILIES = sorted(config["families"])
-NETWORK_FILES = [
-    "resources/grn/ecoli_transcriptional_network_regulonDB_6_7.tsv",
-    "resources/grn/yeast_transcriptional_network_Balaji2006.tsv",
-]
+SIMULATED_FAMILIES = sorted(name for name, kind in KIND.items() if kind.simulated)
+REAL_FAMILIES = sorted(name for name, kind in KIND.items() if not kind.simulated)
+NETWORK_FILES = RESOURCES["networks"]
+SACHS_FILES = RESOURCES["sachs-data"]
 TABLE1 = multiext("results/tables/table1", ".csv", ".md", ".tex")
 TABLE1_REFERENCES = multiext("results/tables/table1_references", ".csv", ".md", ".tex", ".against_activa.csv")
 # Reference methods around ACTIVA (activa/eval/methods.py; workflow/rules/references.smk): each on Table 1's
@@ -72,7 +73,9 @@ for _variant in ACTIVA["train"]:
                 f"tested by v2 variant '{ACTIVA_MODEL_OF[_family]}'"
             )
         ACTIVA_MODEL_OF[_family] = _variant
-ACTIVA_FAMILIES = sorted(ACTIVA_MODEL_OF)
+# the simulated families a v2 model predicts (their effects, density and Table 1 cells); on a real family its
+# predictions go to that family's table only
+ACTIVA_FAMILIES = sorted(f for f in ACTIVA_MODEL_OF if KIND[f].simulated)
 # Variants of activa.train whose model is a shipped one (rule pretrained) rather than trained (rule train).
 PRETRAINED = ACTIVA["pretrained"]["variants"]
 for _variant in PRETRAINED:
@@ -101,7 +104,7 @@ wildcard_constraints:
 
 def references_of(family):
     """The reference methods predicted on ``family``: those of Table 1's families and those of the v1 tables'."""
-    where = {"table1": family in TABLE1_FAMILIES, "v1": family in V1_TABLE_FAMILIES}
+    where = {"table1": family in TABLE1_FAMILIES, "v1": family in V1_TABLE_FAMILIES, "real": family in REAL_FAMILIES}
     return [name for name, method in REFERENCES.items() if any(where[t] for t in method.tables)]
 
 
@@ -190,7 +193,7 @@ def model_of(wildcards):
     return f"results/models/{variant}/model.msgpack"
 
 
-PREDICTED_FAMILIES = sorted(set(ACTIVA_FAMILIES).union(*VARIANT_METHODS.values()))
+PREDICTED_FAMILIES = sorted(set(ACTIVA_MODEL_OF).union(*VARIANT_METHODS.values()))
 
 
 def report_caption(name):
@@ -258,3 +261,24 @@ def figure_inputs(kind):
 
 def figure_files(names, ext):
     return expand("results/figures/{{family}}_{name}.{ext}", name=names, ext=ext)
+
+
+def resources_of(wildcards):
+    """The files family {family}'s splits are made from (activa/data/families.py): none, the networks, the cells."""
+    return resource_files(config["families"][wildcards.family])
+
+
+def resources_argument(wildcards):
+    """``--resources DIR`` for a family made from files, else nothing."""
+    folder = resource_dir(config["families"][wildcards.family])
+    return f"--resources {folder}" if folder else ""
+
+
+def real_predictions(wildcards):
+    """The predictions a real-data family's table scores: the floor (truth_pooled), the baseline, every reference
+    method run on real families, and each ACTIVA model whose variant lists the family in test_on."""
+    family = wildcards.family
+    methods = ["truth_pooled", "baseline", *references_of(family)]
+    methods += ["activa"] if family in ACTIVA_MODEL_OF else []
+    methods += [variant for variant, families in VARIANT_METHODS.items() if family in families]
+    return [f"results/predictions/{method}/{family}.parquet" for method in methods]

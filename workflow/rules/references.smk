@@ -64,6 +64,7 @@ rule reference:
 rule truth_pooled:
     """Many independent runs of the ground truth pooled (the floor), the split's true means, its effective N."""
     input:
+        resources_of,
         data="results/data/{family}/test.samples.parquet",
         scms="results/data/{family}/test.scms.parquet",
     output:
@@ -75,6 +76,7 @@ rule truth_pooled:
         reads=lambda wildcards: config_subset(
             "seed", f"families.{wildcards.family}", "references.truth_pooled"
         ),
+        resources=resources_argument,
     log:
         "results/logs/truth_pooled/{family}.log",
     benchmark:
@@ -91,4 +93,4 @@ rule truth_pooled:
     shell:
         "python -m activa truth-pooled {params.config_args} --family {wildcards.family} --data {input.data} "
         "--scms {input.scms} --out {output.pred} --out-means {output.means} --out-floor {output.floor} "
-        "--no-progress 2> {log}"
+        "{params.resources} --no-progress 2> {log}"

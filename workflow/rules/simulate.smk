@@ -18,17 +18,38 @@ rule networks:
         "python -m activa networks {params.config_args} --out-dir resources/grn 2> {log}"
 
 
+rule sachs_data:
+    """The Sachs et al. (2005) cells and consensus network (cdt==0.6.0 wheel, SHA-256 checked)."""
+    output:
+        SACHS_FILES,
+    params:
+        config_args=CONFIG_ARGS,
+        reads=config_subset("sachs_data.local_dir"),
+    log:
+        "results/logs/simulate/sachs_data.log",
+    priority: 20
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/activa.yaml"
+    shell:
+        "python -m activa sachs-data {params.config_args} --out-dir resources/sachs 2> {log}"
+
+
 rule simulate:
-    """Simulate one split of a dataset family (linear Gaussian/Beta SCMs, or SERGIO knockouts) to Parquet."""
+    """One split of a dataset family to Parquet: linear Gaussian/Beta SCMs, SERGIO knockouts, or draws of the
+    Sachs cells (activa/data/families.py)."""
     input:
-        lambda wildcards: NETWORK_FILES if wildcards.family in SERGIO_FAMILIES else [],
+        resources_of,
     output:
         samples="results/data/{family}/{split}.samples.parquet",
         scms="results/data/{family}/{split}.scms.parquet",
     params:
         config_args=CONFIG_ARGS,
         reads=lambda wildcards: config_subset("seed", f"families.{wildcards.family}"),
-        networks=lambda wildcards: "--networks resources/grn" if wildcards.family in SERGIO_FAMILIES else "",
+        resources=resources_argument,
     log:
         "results/logs/simulate/{family}_{split}.log",
     benchmark:
@@ -47,4 +68,4 @@ rule simulate:
     shell:
         "python -m activa simulate {params.config_args} --family {wildcards.family} "
         "--split {wildcards.split} --out-samples {output.samples} --out-scms {output.scms} "
-        "--workers {threads} {params.networks} 2> {log}"
+        "--workers {threads} {params.resources} 2> {log}"

@@ -266,11 +266,8 @@ def run_real_table(config: dict, family: str, truth: Path, means: Path, pred: li
     methods = real_table.order(list(predictions))
     frames = {m: real.score_method(data, true_means, predictions[m], config["metrics"],
                                    metrics_seed(config["seed"], family, m), str(m)) for m in methods}
-    from activa.data.sachs import inhibitors
-
-    names = inhibitors(spec)
-    conditions = {int(r): f"{name} (do({spec['interventions'][name]}))"
-                  for r, name in zip(data.regime[data.interventional], names)}
+    labels_of_regimes = kind_of(spec).load().condition_labels(spec)
+    conditions = dict(zip(data.regime[data.interventional].tolist(), labels_of_regimes))
     table = real.summarise(frames, conditions, config["intervals"], config["seed"])
     labels = {m: real_table.label(m, metas[m]) for m in methods}
     title = f"{spec['label']}: every method on the measured interventions (N = {data.samples.shape[2]})"

@@ -13,7 +13,7 @@ from activa.config import ConfigError, load_config
 def test_shipped_configs_validate(root, extra):
     config = load_config([root / "config/config.yaml", *[root / e for e in extra]])
     assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8", "sergio", "sergio_ood",
-                                       "v1_gauss2", "v1_beta2", "v1_gauss8", "v1_beta8", "v1_sergio", "sachs"}
+                                       "v1_gauss2", "v1_beta2", "v1_gauss8", "v1_beta8", "v1_sergio", "sachs", "sachs_n300"}
 
 
 def test_paper_scale_sizes(root):
@@ -30,6 +30,8 @@ def test_paper_scale_sizes(root):
     # ours: every simulated family has a validation split of 300 SCMs (inference settings are chosen on it); the real
     # family Sachs has draws of its cells to test on only
     simulated = [family for family, spec in f.items() if spec["generator"] != "sachs"]
+    assert {k: v for k, v in f["sachs_n300"].items() if k not in ("label", "samples_per_regime", "splits")} == \
+        {k: v for k, v in f["sachs"].items() if k not in ("label", "samples_per_regime", "splits")}
     assert {family: f[family]["splits"]["validation"] for family in simulated} == {family: 300 for family in simulated}
     assert f["sachs"]["splits"] == {"test": 200} and f["sachs"]["samples_per_regime"] == 30
     same = {k: v for k, v in f["sergio"].items() if k not in ("label", "n_vars")}

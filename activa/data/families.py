@@ -20,6 +20,8 @@ the kind's module through the functions below. A module implements
 - ``true_means(scms, truth, pooled_means, runs, resources) -> (TrueMeans, source)``: every regime's true mean (closed
   form, the pooled mean of ``runs`` independent runs, or measured) and how it was found
 
+and a real kind (``simulated`` False) also ``condition_labels(spec) -> [str]``: its interventional regimes' names.
+
 This module imports nothing heavy: the Snakefile reads it to build the rules.
 """
 

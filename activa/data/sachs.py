@@ -163,6 +163,11 @@ def inhibitors(spec: dict) -> list[str]:
     return [c["name"] for c in spec["conditions"] if c["name"] in spec["interventions"]]
 
 
+def condition_labels(spec: dict) -> list[str]:
+    """The interventional regimes' names in the tables, e.g. 'cd3cd28+U0126 (do(pmek))' (the real-kind interface)."""
+    return [f"{name} (do({spec['interventions'][name]}))" for name in inhibitors(spec)]
+
+
 def regimes(spec: dict) -> Regimes:
     """Regime 0 the reference condition, then one knockout do(V_t = 0) per inhibitor condition (``inhibitors``)."""
     targets = [PROTEINS.index(spec["interventions"][name]) for name in inhibitors(spec)]

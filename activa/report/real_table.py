@@ -77,32 +77,46 @@ def write(table: pd.DataFrame, out_prefix: Path, intervals: dict, labels: dict[s
     write_text(out_prefix.with_suffix(".tex"), "\n".join(tex) + "\n")
 
 
+def colour(method: str) -> str:
+    """A method's colour: the floor black, a v1 model wine red, else the pipeline's colours."""
+    if method == FLOOR:
+        return "#000000"
+    return METHOD_COLOURS.get(method, "#882255")
+
+
 def figure(points: dict[str, tuple[np.ndarray, np.ndarray]], conditions: list[str], labels: dict[str, str],
            paths: list[Path], title: str) -> None:
     """Predicted against measured shift of every non-target protein, one panel per condition, one colour per method
-    (points: method -> (predicted, measured) [R_int, d], NaN on the target)."""
+    (points: method -> (predicted, measured) [R_int, d], NaN on the target); the legend in the last panel."""
     import matplotlib.pyplot as plt
 
     with paper_style():
         n = len(conditions)
-        fig, axes = plt.subplots(1, n, figsize=(PAGE_IN, PAGE_IN / n * 1.25), squeeze=False)
-        for r, (ax, condition) in enumerate(zip(axes[0], conditions)):
+        cols = 3
+        rows = n // cols + 1  # one more panel than conditions: the legend's
+        fig, axes = plt.subplots(rows, cols, figsize=(PAGE_IN, PAGE_IN / cols * rows * 1.05), squeeze=False)
+        span = np.nanmax(np.abs([p for pair in points.values() for p in pair])) * 1.05
+        for r, ax in enumerate(axes.flat):
+            if r >= n:
+                ax.axis("off")
+                continue
             measured = next(iter(points.values()))[1][r]
-            span = np.nanmax(np.abs([p[r] for pair in points.values() for p in pair])) * 1.05
             ax.plot([-span, span], [-span, span], color="0.7", lw=0.6, zorder=0)
             ax.axhline(0, color="0.85", lw=0.5, zorder=0)
             ax.axvline(0, color="0.85", lw=0.5, zorder=0)
             for method, (predicted, _) in points.items():
-                ax.scatter(measured, predicted[r], s=9, color=METHOD_COLOURS.get(method, "0.3"),
-                           label=labels[method], alpha=0.85, linewidths=0)
-            ax.set_title(condition, fontsize=6)
+                ax.scatter(measured, predicted[r], s=8, color=colour(method), label=labels[method], alpha=0.85,
+                           linewidths=0)
+            name, _, query = conditions[r].partition(" (")
+            ax.set_title(f"{name}\n{query.rstrip(')') + ')' if query else ''}", fontsize=6)
             ax.set_xlim(-span, span)
             ax.set_ylim(-span, span)
+            ax.set_aspect("equal")
             ax.set_xlabel("measured shift")
-            if r == 0:
+            if r % cols == 0:
                 ax.set_ylabel("predicted shift")
-        handles, names = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, names, loc="lower center", ncol=min(5, len(names)), frameon=False,
-                   bbox_to_anchor=(0.5, -0.18))
+        handles, names = axes.flat[0].get_legend_handles_labels()
+        axes.flat[n].legend(handles, names, loc="center", frameon=False)
         fig.suptitle(title, fontsize=7)
+        fig.tight_layout()
         save(fig, paths)

@@ -249,7 +249,7 @@ def run_real_table(config: dict, family: str, truth: Path, means: Path, pred: li
     if data.meta.get("family") != family:
         raise DataError(f"{truth}: metadata 'family' is {data.meta.get('family')!r}, but --family is '{family}'")
     check_means_of(true_means, data, str(means), str(truth))
-    predictions, metas = {}, {}
+    predictions, paths = {}, {}
     for path in pred:
         samples = read_samples(path)
         method = samples.meta.get("method")
@@ -258,21 +258,22 @@ def run_real_table(config: dict, family: str, truth: Path, means: Path, pred: li
                             f"{method!r}), expected predictions of family '{family}'")
         if method in predictions:
             raise DataError(f"{path}: a second predictions file of method '{method}'")
-        predictions[method], metas[method] = samples, samples.meta
+        predictions[method], paths[method] = samples, str(path)
     for needed in (real.FLOOR, real.CEILING):
         if needed not in predictions:
             raise DataError(f"real-table: no predictions of '{needed}' among --pred (the table's "
                             f"{'floor' if needed == real.FLOOR else 'no-effect row'})")
     methods = real_table.order(list(predictions))
-    frames = {m: real.score_method(data, true_means, predictions[m], config["metrics"],
-                                   metrics_seed(config["seed"], family, m), str(m)) for m in methods}
+    frames, points = {}, {}
+    for m in methods:
+        frames[m], points[m] = real.score_method(data, true_means, predictions[m], config["metrics"],
+                                                 metrics_seed(config["seed"], family, m), paths[m])
     labels_of_regimes = kind_of(spec).load().condition_labels(spec)
     conditions = dict(zip(data.regime[data.interventional].tolist(), labels_of_regimes))
     table = real.summarise(frames, conditions, config["intervals"], config["seed"])
-    labels = {m: real_table.label(m, metas[m]) for m in methods}
+    labels = {m: real_table.label(m, predictions[m].meta) for m in methods}
     title = f"{spec['label']}: every method on the measured interventions (N = {data.samples.shape[2]})"
     real_table.write(table, out_prefix, config["intervals"], labels, title, len(data.scm), data.samples.shape[2])
-    points = {m: real.shifts(data, true_means, predictions[m]) for m in methods}
     real_table.figure(points, list(conditions.values()), labels, out_figures, title)
 
 

@@ -79,8 +79,8 @@ def test_preprocessing_scales_each_protein_to_the_reference_mean_and_keeps_zero(
 def test_the_consensus_cycle_is_named_and_a_wrong_file_is_refused(setup, tmp_path):
     config, _, folder = setup
     spec = dict(config["families"]["sachs"], drop_edges=[])
-    with pytest.raises(format.DataError, match=r"the consensus network has the cycle plcg -> PIP2 -> PIP3 -> plcg; "
-                                               r"list one of its edges in drop_edges$"):
+    with pytest.raises(format.DataError, match=r"cyto_full_target.csv: the consensus network is not acyclic: plcg, "
+                                               r"PIP2, PIP3 lie on a cycle; list one of its edges in drop_edges$"):
         sachs.load(folder, spec)
     spec = dict(config["families"]["sachs"], drop_edges=[["PKA", "PIP3"]])
     with pytest.raises(format.DataError, match=r"^drop_edges: PKA -> PIP3 is not an edge of the consensus network"):

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -71,19 +73,19 @@ class Cells:
         return self.values[self.condition == self.conditions.index(name)]
 
 
-def _read_rows(path: Path, header: tuple[str, ...] | None, what: str) -> list[list[str]]:
+def _read_rows(path: Path, header: tuple[str, ...], what: str) -> list[list[str]]:
     if not path.exists():
         raise DataError(f"{path}: {what} file not found (stage sachs-data writes it)")
     with open(path, newline="") as stream:
         rows = list(csv.reader(stream))
-    if not rows or (header is not None and tuple(rows[0]) != header):
-        raise DataError(f"{path}: header is {rows[0] if rows else 'missing'}, expected {list(header or ())}")
+    if not rows or tuple(rows[0]) != header:
+        raise DataError(f"{path}: header is {rows[0] if rows else 'missing'}, expected {list(header)}")
     return rows[1:]
 
 
 def consensus(path: Path, drop_edges: list[list[str]]) -> np.ndarray:
     """[d, d] uint8 adjacency of the consensus network (``Cause,Effect`` rows) less ``drop_edges``; ``DataError``
-    naming a cycle if what remains is not acyclic, or an edge whose protein is unknown."""
+    naming the proteins on a cycle if what remains is not acyclic, or a dropped edge that is not in it."""
     index = {p: i for i, p in enumerate(PROTEINS)}
     adjacency = np.zeros((len(PROTEINS),) * 2, np.uint8)
     for number, row in enumerate(_read_rows(path, ("Cause", "Effect"), "consensus network"), start=2):
@@ -94,43 +96,26 @@ def consensus(path: Path, drop_edges: list[list[str]]) -> np.ndarray:
         if cause not in index or effect not in index or not adjacency[index[cause], index[effect]]:
             raise DataError(f"drop_edges: {cause} -> {effect} is not an edge of the consensus network {path}")
         adjacency[index[cause], index[effect]] = 0
-    cycle = find_cycle(adjacency)
-    if cycle:
-        raise DataError(f"{path}: the consensus network has the cycle {' -> '.join(PROTEINS[i] for i in cycle)}; "
-                        "list one of its edges in drop_edges")
+    reach = adjacency.astype(bool)  # the transitive closure: a protein reaching itself lies on a cycle
+    for _ in range(len(PROTEINS)):
+        reach = reach | (reach.astype(np.int64) @ adjacency > 0)
+    on_cycle = [PROTEINS[i] for i in np.flatnonzero(np.diag(reach))]
+    if on_cycle:
+        raise DataError(f"{path}: the consensus network is not acyclic: {', '.join(on_cycle)} lie on a cycle; list "
+                        "one of its edges in drop_edges")
     return adjacency
 
 
-def find_cycle(adjacency: np.ndarray) -> list[int]:
-    """A directed cycle of ``adjacency`` [d, d] as its nodes with the first repeated at the end, or []."""
-    d = len(adjacency)
-    colour, stack = np.zeros(d, np.int8), []
-
-    def visit(u):
-        colour[u] = 1
-        stack.append(u)
-        for v in np.flatnonzero(adjacency[u]):
-            if colour[v] == 1:
-                return stack[stack.index(v):] + [int(v)]
-            if colour[v] == 0:
-                found = visit(int(v))
-                if found:
-                    return found
-        colour[u] = 2
-        stack.pop()
-        return []
-
-    for start in range(d):
-        if colour[start] == 0:
-            found = visit(start)
-            if found:
-                return [int(u) for u in found]
-    return []
-
-
 def load(resources: str | Path, spec: dict) -> Cells:
-    """The family's cells, split into its conditions and preprocessed (module docstring), and its graph."""
-    resources = Path(resources)
+    """The family's cells, split into its conditions and preprocessed (module docstring), and its graph; read once
+    per folder and family config (truth-pooled draws the other half once per run)."""
+    return _load(str(Path(resources).resolve()), json.dumps(spec, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(folder: str, spec_json: str) -> Cells:
+    spec = json.loads(spec_json)
+    resources = Path(folder)
     path = resources / FILES["cells"][0]
     rows = _read_rows(path, PROTEINS, "cells")
     sizes = [c["cells"] for c in spec["conditions"]]

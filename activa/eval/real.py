@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from activa.data.format import DataError, Samples, TrueMeans
+from activa.data.format import Samples, TrueMeans
 from activa.eval import intervals as iv
-from activa.eval.scoring import score_arrays
+from activa.eval.scoring import pair_arrays, score_arrays, subset_rows
 
 DISTANCES = ("mmd", "wsd", "erg")
 SCORES = (*DISTANCES, "shift_err", "sign", "spearman")
@@ -54,52 +54,41 @@ def shift_scores(predicted: np.ndarray, measured: np.ndarray) -> dict[str, np.nd
     return {"shift_err": np.abs(predicted - measured).mean(axis=1), "sign": agree.mean(axis=1), "spearman": rho}
 
 
+def _paired(truth: Samples, means: TrueMeans, pred: Samples, name: str):
+    """``pred`` aligned with the truth (``scoring.pair_arrays``: every draw or a declared subset): measured cells x
+    [S, R, N, d], predicted cells y [S, R, M, d], predicted and measured shifts [S, R, d], targets [R]."""
+    x, y, idx = pair_arrays(truth, pred, "truth", name)
+    rows = subset_rows(truth, pred, "truth", name)
+    rows = np.arange(len(truth.scm)) if rows is None else rows
+    S, R = pred.samples.shape[:2]
+    x, y = x.reshape(S, R, *x.shape[1:]), y.reshape(S, R, *y.shape[1:])
+    observational = np.flatnonzero(truth.target < 0)[0]
+    predicted = y.mean(axis=2) - truth.samples[rows, observational].astype(np.float64).mean(axis=1)[:, None]
+    measured = means.mean[rows][:, idx] - means.mean[rows][:, observational][:, None]
+    return x, y, predicted, measured, pred.target.astype(np.int64)
+
+
 def score_method(truth: Samples, means: TrueMeans, pred: Samples, metrics_config: dict, seed: int,
-                 name: str = "predictions") -> pd.DataFrame:
-    """One row per (draw, condition) of ``pred``: scm, regime, target and ``SCORES`` (module docstring)."""
-    rows = np.searchsorted(truth.scm, pred.scm)
-    if (rows >= len(truth.scm)).any() or not np.array_equal(truth.scm[np.minimum(rows, len(truth.scm) - 1)], pred.scm):
-        raise DataError(f"{name}: column 'scm' lists draws the truth does not have")
-    inter = truth.interventional
-    if not (np.array_equal(pred.regime, truth.regime[inter]) and np.array_equal(pred.target, truth.target[inter])):
-        raise DataError(f"{name}: its regimes {pred.regime.tolist()} are not the truth's {truth.regime[inter].tolist()}")
-    if pred.samples.shape[2:] != truth.samples.shape[2:]:
-        raise DataError(f"{name}: samples of shape {pred.samples.shape[2:]} per query, the truth's are "
-                        f"{truth.samples.shape[2:]} (N, d)")
-    target = truth.target[inter].astype(np.int64)
-    x = _non_target(truth.samples[rows][:, inter].astype(np.float64), target)
-    y = _non_target(pred.samples.astype(np.float64), target)
-    S, R, N, k = x.shape
-    values = score_arrays(x.reshape(S * R, N, k), y.reshape(S * R, N, k), metrics_config, seed, progress=False,
-                          include=DISTANCES)
-    observed = truth.samples[rows][:, np.flatnonzero(truth.target < 0)[0]].astype(np.float64).mean(axis=1)  # [S, d]
-    m_rows = np.searchsorted(means.scm, pred.scm)
-    reference_mean = means.mean[m_rows][:, 0]  # [S, d]: every reference cell
-    measured = _non_target((means.mean[m_rows][:, inter] - reference_mean[:, None])[:, :, None], target)
-    predicted = _non_target((pred.samples.astype(np.float64).mean(axis=2) - observed[:, None])[:, :, None], target)
-    shift_values = shift_scores(predicted.reshape(S * R, k), measured.reshape(S * R, k))
+                 name: str = "predictions") -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+    """(one row per (draw, condition) of ``pred``: scm, regime, target and ``SCORES`` (module docstring); the
+    predicted and measured shifts [R_int, d] averaged over the draws, NaN on the target: the figure's points)."""
+    x, y, predicted, measured, target = _paired(truth, means, pred, name)
+    x, y = _non_target(x, target), _non_target(y, target)
+    S, R, _, k = x.shape
+    values = score_arrays(x.reshape(S * R, *x.shape[2:]), y.reshape(S * R, *y.shape[2:]), metrics_config, seed,
+                          progress=False, include=DISTANCES)
+    shift_values = shift_scores(_non_target(predicted[:, :, None], target).reshape(S * R, k),
+                                _non_target(measured[:, :, None], target).reshape(S * R, k))
     frame = pd.DataFrame({"scm": np.repeat(pred.scm, R).astype(np.int32), "regime": np.tile(pred.regime, S),
                           "target": np.tile(target, S)})
     for column in DISTANCES:
         frame[column] = np.asarray(values[column], np.float64)
     for column, value in shift_values.items():
         frame[column] = value
-    return frame
-
-
-def shifts(truth: Samples, means: TrueMeans, pred: Samples) -> tuple[np.ndarray, np.ndarray]:
-    """(predicted, measured) shifts [R_int, d] averaged over ``pred``'s draws (the figure's points; NaN on the
-    target)."""
-    rows = np.searchsorted(truth.scm, pred.scm)
-    inter = truth.interventional
-    observed = truth.samples[rows][:, np.flatnonzero(truth.target < 0)[0]].astype(np.float64).mean(axis=1)
-    predicted = (pred.samples.astype(np.float64).mean(axis=2) - observed[:, None]).mean(axis=0)
-    m_rows = np.searchsorted(means.scm, pred.scm)
-    measured = (means.mean[m_rows][:, inter] - means.mean[m_rows][:, :1]).mean(axis=0)
-    target = truth.target[inter]
-    for r, t in enumerate(target):
-        predicted[r, t] = measured[r, t] = np.nan
-    return predicted, measured
+    points = predicted.mean(axis=0), measured.mean(axis=0)
+    for shift in points:
+        shift[np.arange(R), target] = np.nan
+    return frame, points
 
 
 def summarise(frames: dict[str, pd.DataFrame], conditions: dict[int, str], intervals: dict, seed: int

@@ -166,11 +166,10 @@ def draw_truth(truth: Samples, scms: SCMTable, spec: dict, rng: np.random.Genera
     return kind_of(spec).load().draw_truth(truth, scms, spec, rng, resources)
 
 
-def truth_resample(truth: Samples, scms: SCMTable, spec: dict, seed: np.random.SeedSequence,
-                   resources=None) -> Samples:
+def truth_resample(truth: Samples, scms: SCMTable, spec: dict, seed: np.random.SeedSequence) -> Samples:
     """A second draw of ``truth``'s interventional regimes from the same SCMs (``spec``: the family's config)."""
     rng = np.random.Generator(np.random.PCG64(seed))
-    return _predictions(truth, draw_truth(truth, scms, spec, rng, resources)[:, truth.interventional])
+    return _predictions(truth, draw_truth(truth, scms, spec, rng)[:, truth.interventional])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,6 +25,39 @@ def arg(*flags: str, **options) -> tuple[tuple[str, ...], dict]:
     return flags, options
 
 
+def integer(low: int, high: int | str | None = None) -> Callable[[str], int]:
+    """An option's type: an integer in low..high (``high``: a number, or the name of a constant of
+    ``activa.model.api``, read when the option is given: e.g. "MAX_LATENTS"); argparse names the option."""
+
+    def parse(text: str) -> int:
+        top = high
+        if isinstance(top, str):
+            from activa.model import api
+
+            top = getattr(api, top)
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (top is not None and value > top):
+            bounds = f">= {low}" if top is None else f"in {low}..{top}"
+            raise argparse.ArgumentTypeError(f"expected an integer {bounds}, got {text!r}")
+        return value
+
+    return parse
+
+
+def positive_seconds(text: str) -> float:
+    """An option's type: a finite number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds > 0, got {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Stage:
     """A pipeline stage: ``run(config subset, **arguments)``; ``reads(config, args)`` -> dotted config keys."""
@@ -93,7 +126,7 @@ STAGES = {
          arg("--resources", "--networks", dest="resources", type=Path,
              help="the folder of the files the family's splits are made from (activa.data.families): SERGIO's "
                   "network TSVs (stage networks), the Sachs cells (stage sachs-data)"),
-         arg("--workers", type=int, default=1, help="processes (SERGIO families); the output does not change")],
+         arg("--workers", type=integer(1), default=1, help="processes (SERGIO families); the output does not change")],
         progress=True),
     "networks": Stage(
         stages.run_networks, "Fetch the E. coli and yeast regulatory networks (checked by SHA-256).",
@@ -121,8 +154,8 @@ STAGES = {
          arg("--scms", type=Path, help="the family's test.scms.parquet (methods that see the graph or the truth)"),
          arg("--source", type=Path, help="an external method's Python file (references.external.<method>.file)"),
          arg("--out", **PATH),
-         arg("--workers", type=int, default=1, help="processes, for the methods that use them; the output does not "
-                                                    "change")],
+         arg("--workers", type=integer(1), default=1, help="processes, for the methods that use them; the output "
+                                                           "does not change")],
         progress=True),
     "truth-pooled": Stage(
         stages.run_truth_pooled, "Reference truth_pooled (many independent runs pooled), the split's true means and "
@@ -183,9 +216,9 @@ STAGES = {
          arg("--out-figures", **PATHS, help="loss curve (.png, .pdf)"),
          arg("--init", type=Path, default=None, metavar="MODEL",
              help="start from this model file's parameters (same variant; fresh optimiser, the budget's warm-up)"),
-         arg("--deadline", type=float, default=None, metavar="UNIX_TIME",
+         arg("--deadline", type=positive_seconds, default=None, metavar="UNIX_TIME",
              help="end training at this wall-clock time, the schedule re-planned to end with it"),
-         arg("--train-seconds", type=float, default=None, metavar="S",
+         arg("--train-seconds", type=positive_seconds, default=None, metavar="S",
              help="end training S seconds after its step is compiled, the schedule re-planned to end with it")],
         progress=True),
     "pretrained": Stage(
@@ -200,7 +233,8 @@ STAGES = {
                               "activa.inference.batch_size"],
         [arg("--model", **PATH, help="the trained model (results/models/<variant>/trained.msgpack)"),
          arg("--data", **PATH, help="its training family's validation.samples.parquet"),
-         arg("--n-latents", type=int, required=True, metavar="L", help="latents per query, as its predictions"),
+         arg("--n-latents", type=integer(1, "MAX_LATENTS"), required=True, metavar="L",
+             help="latents per query, as its predictions"),
          arg("--out-model", **PATH, help="the model file with its inference setting (results/models/<variant>/"
                                          "model.msgpack)"),
          arg("--out-table", **PATH, help="the candidates' validation scores (CSV)")],
@@ -209,7 +243,8 @@ STAGES = {
         stages.run_density, "Held-out -log p of a test split under a model's predicted mixtures (a subset of SCMs).",
         lambda config, args: ["seed", f"families.{args.family}", "density", "activa.inference.batch_size"],
         [arg("--family", **REQUIRED), arg("--model", **PATH), arg("--data", **PATH),
-         arg("--n-latents", type=int, required=True, metavar="L", help="latents per query, as its predictions"),
+         arg("--n-latents", type=integer(1, "MAX_LATENTS"), required=True, metavar="L",
+             help="latents per query, as its predictions"),
          arg("--out", **PATH, help="e.g. results/density/<family>.parquet")],
         progress=True),
     "predict": Stage(
@@ -218,7 +253,7 @@ STAGES = {
         [arg("--method", **REQUIRED, help="the predictions' name: activa, activa_1latent (the v2 model of Table 1) "
                                           "or a variant's name (its own predictions)"),
          arg("--model", **PATH), arg("--family", **REQUIRED), arg("--data", **PATH), arg("--out", **PATH),
-         arg("--n-latents", type=int, default=None, metavar="L",
+         arg("--n-latents", type=integer(1, "MAX_LATENTS"), default=None, metavar="L",
              help="latents per query (activa.inference); default: the model config's n_latents")],
         progress=True),
     "compare": Stage(

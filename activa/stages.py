@@ -17,9 +17,40 @@ import pandas as pd
 import yaml
 
 from activa import config as cfg
-from activa.data.format import (DataError, atomic_path, check_scms_of, read_csv, read_predictions, read_samples,
+from activa.data.format import (DataError, Samples, atomic_path, check_input, check_scms_of, read_csv, read_samples,
                                  read_scms, sha256, write_csv, write_samples, write_scms, write_text)
 from activa.data.simulate import family_meta
+
+
+def read_input(path: Path, flag: str, kind: str, family: str, config: dict | None = None,
+               **expected: tuple[object, str]) -> Samples:
+    """A samples or predictions file a stage was given as ``flag``, read and checked (``check_input``) before any
+    work: of ``kind`` ("samples" or "predictions") and of ``--family`` (where ``config`` holds the family, with its
+    variable count and intervention values); ``expected``: further keys, e.g. ``method=("activa", "--method")``
+    (one named in both: ``expected``'s)."""
+    data = read_samples(path)
+    checks = {"kind": (kind, flag), "family": (family, "--family")}
+    spec = (config or {}).get("families", {}).get(family)
+    if spec is not None:
+        checks["n_vars"] = (spec["n_vars"], f"families.{family}.n_vars")
+        checks["intervention_values"] = (spec["intervention_values"], f"families.{family}.intervention_values")
+    check_input(path, data.meta, **{**checks, **expected})
+    return data
+
+
+def read_predictions_of(paths: list[Path], family: str, truth: Samples) -> dict[str, Samples]:
+    """Predictions files by method (each file's metadata names it), each checked to predict ``truth``: of
+    ``--family``, its split and variable count."""
+    preds = {}
+    for path in paths:
+        pred = read_input(path, "--pred", "predictions", family, split=(truth.meta.get("split"), "--truth's split"),
+                          n_vars=(truth.samples.shape[-1], "--truth's n_vars"))
+        if pred.meta.get("method") is None:
+            raise DataError(f"{path}: metadata lacks 'method'")
+        if pred.meta["method"] in preds:
+            raise DataError(f"{path}: a second predictions file of method '{pred.meta['method']}'")
+        preds[pred.meta["method"]] = pred
+    return preds
 
 
 def run_simulate(config: dict, family: str, split: str, out_samples: Path, out_scms: Path,
@@ -56,7 +87,7 @@ def run_baseline(config: dict, family: str, data: Path, out: Path) -> None:
     """``baseline``: the conditional baseline's predictions for a family's test split."""
     from activa.eval.baseline import predict_samples
 
-    truth = read_samples(data)
+    truth = read_input(data, "--data", "samples", family, config)
     split = truth.meta.get("split", "test")
     pred = predict_samples(config, truth, family, split)
     write_samples(out, pred, {**family_meta(config, family, split), "kind": "predictions", "method": "baseline",
@@ -74,7 +105,7 @@ def run_paper_baseline(config: dict, family: str, data: Path, out: Path) -> None
     if spec["truth"] != "interventional":
         raise cfg.ConfigError(f"references.paper_baseline: hypothesis '{name}' is scored against the "
                               f"{spec['truth']} samples; a reference row needs one scored against the interventional")
-    truth = read_samples(data)
+    truth = read_input(data, "--data", "samples", family, config)
     split = truth.meta.get("split", "test")
     pred = predict_samples(config, truth, family, split, spec)
     write_samples(out, pred, {**family_meta(config, family, split), "kind": "predictions", "method": "paper_baseline",
@@ -82,9 +113,10 @@ def run_paper_baseline(config: dict, family: str, data: Path, out: Path) -> None
                               "ridge": config["baseline"]["ridge"]})
 
 
-def _reference_inputs(data: Path, scms: Path | None):
-    """A reference method's inputs: the test split's samples and, if given, its SCMs (checked to match)."""
-    truth = read_samples(data)
+def _reference_inputs(config: dict, family: str, data: Path, scms: Path | None):
+    """A reference method's inputs: the test split's samples (checked to be of ``family``) and, if given, its SCMs
+    (checked to match)."""
+    truth = read_input(data, "--data", "samples", family, config)
     if scms is None:
         return truth, None
     table = read_scms(scms)
@@ -122,7 +154,7 @@ def run_reference(config: dict, method: str, family: str, data: Path, out: Path,
     if spec.sees != "observational" and scms is None:
         raise cfg.ConfigError(f"reference: method '{method}' sees the {spec.sees}: --scms (the split's .scms.parquet) "
                               "is required")
-    truth, table = _reference_inputs(data, scms if spec.sees != "observational" else None)
+    truth, table = _reference_inputs(config, family, data, scms if spec.sees != "observational" else None)
     split = truth.meta.get("split", "test")
     if spec.source is not None:
         options = config["references"]["external"][method].get("options") or {}
@@ -158,7 +190,7 @@ def run_truth_pooled(config: dict, family: str, data: Path, scms: Path, out: Pat
     from activa.data.scm import seed_sequence
     from activa.eval.references import effective_samples, truth_pooled
 
-    truth, table = _reference_inputs(data, scms)
+    truth, table = _reference_inputs(config, family, data, scms)
     split = truth.meta.get("split", "test")
     runs = config["references"]["truth_pooled"]["runs"]
     spec = cfg.family(config, family)
@@ -178,11 +210,13 @@ def run_metrics(config: dict, family: str, method: str, truth: Path, pred: Path,
     from activa.eval import scoring
 
     seed = scoring.metrics_seed(config["seed"], family, method)
-    predictions, data, true_means = read_samples(pred), read_samples(truth), read_means(means)
+    data = read_input(truth, "--truth", "samples", family)
+    predictions = read_input(pred, "--pred", "predictions", family, method=(method, "--method"),
+                             split=(data.meta.get("split"), f"{truth}'s split"),
+                             n_vars=(data.samples.shape[-1], f"{truth}'s n_vars"))
+    true_means = read_means(means)
     check_means_of(true_means, data, str(means), str(truth))
     frame = scoring.score(data, predictions, config["metrics"], seed, true_means, progress, str(truth), str(pred))
-    if predictions.meta.get("method", method) != method:
-        raise DataError(f"{pred}: metadata 'method' is '{predictions.meta['method']}', but --method is '{method}'")
     # what the tables show of a reference method: its subset of SCMs, its label and how its run went
     carried = {key: predictions.meta[key] for key in ("scm_subset", "label", "sees", "summary") if key in predictions.meta}
     scoring.write_metrics(out, frame, {"family": family, "method": method, "conventions": config["metrics"],
@@ -245,20 +279,10 @@ def run_real_table(config: dict, family: str, truth: Path, means: Path, pred: li
     if kind_of(spec).simulated:
         raise cfg.ConfigError(f"real-table: family '{family}' is simulated (generator {spec['generator']!r}); its "
                               "tables are Table 1's and the v1 tables")
-    data, true_means = read_samples(truth), read_means(means)
-    if data.meta.get("family") != family:
-        raise DataError(f"{truth}: metadata 'family' is {data.meta.get('family')!r}, but --family is '{family}'")
+    data, true_means = read_input(truth, "--truth", "samples", family, config), read_means(means)
     check_means_of(true_means, data, str(means), str(truth))
-    predictions, paths = {}, {}
-    for path in pred:
-        samples = read_samples(path)
-        method = samples.meta.get("method")
-        if samples.meta.get("family") != family or method is None:
-            raise DataError(f"{path}: metadata 'family' is {samples.meta.get('family')!r} (method "
-                            f"{method!r}), expected predictions of family '{family}'")
-        if method in predictions:
-            raise DataError(f"{path}: a second predictions file of method '{method}'")
-        predictions[method], paths[method] = samples, str(path)
+    predictions = read_predictions_of(pred, family, data)
+    paths = {pred_.meta["method"]: str(path) for pred_, path in zip(predictions.values(), pred)}
     for needed in (real.FLOOR, real.CEILING):
         if needed not in predictions:
             raise DataError(f"real-table: no predictions of '{needed}' among --pred (the table's "
@@ -380,12 +404,13 @@ def run_figures(config: dict, family: str, kind: str, metrics: list[Path], out_d
     missing = [flag for flag, value in (("--scms", scms), ("--truth", truth), ("--pred", pred)) if not value]
     if missing:
         raise cfg.ConfigError(f"figures: --kind {kind} needs {', '.join(missing)}")
-    scm_table, data = read_scms(scms), read_samples(truth)
+    scm_table, data = read_scms(scms), read_input(truth, "--truth", "samples", family)
+    check_scms_of(scm_table, data, str(scms), str(truth))
     if kind == "scatter" and data.samples.shape[-1] != 2:
         raise cfg.ConfigError(f"figures: the scatter figures need two variables; family '{family}' has "
                               f"{data.samples.shape[-1]}")
-    captions = figures.family_figures(kind, scm_table, data, read_predictions(pred), frames, out_dir, family,
-                                      spec["label"])
+    captions = figures.family_figures(kind, scm_table, data, read_predictions_of(pred, family, data), frames, out_dir,
+                                      family, spec["label"])
     if captions is not None:
         write_text(Path(out_dir) / f"{family}_captions.md", captions)
 
@@ -399,10 +424,10 @@ def run_effects(config: dict, family: str, scms: Path, truth: Path, means: Path,
     from activa.eval import effects
 
     spec = cfg.family(config, family)
-    scm_table, data, true_means = read_scms(scms), read_samples(truth), read_means(means)
+    scm_table, data, true_means = read_scms(scms), read_input(truth, "--truth", "samples", family), read_means(means)
     check_scms_of(scm_table, data, str(scms), str(truth))
     check_means_of(true_means, data, str(means), str(truth))
-    preds = read_predictions(pred)
+    preds = read_predictions_of(pred, family, data)
     errors = effects.mean_errors(true_means, data, preds)
     edgeless = (effects.no_edge(scm_table, data, preds) if kind_of(spec).closed_form
                 else effects.no_edge_empty())
@@ -434,7 +459,7 @@ def run_baseline_hypotheses(config: dict, family: str, data: Path, out: Path, pr
     metric convention (``<out>``: CSV, one row per hypothesis, metric and convention)."""
     from activa.eval.calibration import hypothesis_scores
 
-    write_csv(out, hypothesis_scores(config, family, read_samples(data), progress))
+    write_csv(out, hypothesis_scores(config, family, read_input(data, "--data", "samples", family), progress))
 
 
 def run_published_baseline(config: dict, paper_values: Path, hypotheses: list[Path], out_prefix: Path) -> None:
@@ -513,9 +538,8 @@ def run_train(config: dict, variant: str, data: Path, checkpoint: Path, out_mode
 
     model_cfg, train_cfg, spec = variant_configs(config, variant)
     samples = read_samples(data)
-    if samples.meta.get("family") != spec["train_on"]:
-        raise cfg.ConfigError(f"{data}: holds family {samples.meta.get('family')!r}, but variant '{variant}' "
-                              f"trains on '{spec['train_on']}'")
+    check_input(data, samples.meta, kind=("samples", "--data"),
+                family=(spec["train_on"], f"activa.variants.{variant}.train_on"))
     start_from, history = None, []
     if init is not None:
         tree, init_meta = model_file.load(init)
@@ -617,13 +641,10 @@ def run_select_inference(config: dict, model: Path, data: Path, n_latents: int, 
         raise DataError(f"{model}: not a trained-model file (no model_config in its metadata)")
     trained = TrainedModel.load(model)
     validation = read_samples(data)
-    for key, expected in (("family", meta.get("family")), ("split", "validation")):
-        if validation.meta.get(key) != expected:
-            raise cfg.ConfigError(f"{data}: holds {key} {validation.meta.get(key)!r}, but model "
-                                  f"'{meta.get('variant')}' is chosen on {key} {expected!r}")
-    if tuple(validation.meta["intervention_values"]) != trained.intervention_values:
-        raise cfg.ConfigError(f"{data}: intervention values {validation.meta['intervention_values']} differ from the "
-                              f"model's {list(trained.intervention_values)}")
+    check_input(data, validation.meta, kind=("samples", "--data"),
+                family=(meta.get("family"), f"{model}'s training family"),
+                split=("validation", "the split select-inference chooses on"),
+                intervention_values=(list(trained.intervention_values), f"{model}'s intervention_values"))
     seed = predict_seed(config["seed"], "validation", str(meta.get("variant")))
     # a model trained without dropout (a dropout-free fine-tune) is one network: its dropout modes are one candidate
     dropouts = list(spec["select"]["dropout"]) if meta["model_config"].get("dropout", 0) > 0 else ["off"]
@@ -676,10 +697,8 @@ def run_density(config: dict, family: str, model: Path, data: Path, n_latents: i
     from activa.model.inference import InputError, predict_seed
 
     trained = TrainedModel.load(model)
-    truth = read_samples(data)
-    if tuple(truth.meta["intervention_values"]) != trained.intervention_values:
-        raise cfg.ConfigError(f"{data}: intervention values {truth.meta['intervention_values']} differ from the "
-                              f"model's {list(trained.intervention_values)}")
+    truth = read_input(data, "--data", "samples", family, config,
+                       intervention_values=(list(trained.intervention_values), f"{model}'s intervention_values"))
     split = truth.meta.get("split", "test")
     subset = scm_subset(len(truth.scm), config["density"]["scms"], seed_sequence(config["seed"], "scm_subset", family,
                                                                                  split))
@@ -718,10 +737,8 @@ def run_predict(config: dict, method: str, model: Path, family: str, data: Path,
     from activa.model.inference import InputError, predict_seed, predict_split
 
     trained = TrainedModel.load(model)
-    truth = read_samples(data)
-    if tuple(truth.meta["intervention_values"]) != trained.intervention_values:
-        raise cfg.ConfigError(f"{data}: intervention values {truth.meta['intervention_values']} differ from the "
-                              f"model's {list(trained.intervention_values)}")
+    truth = read_input(data, "--data", "samples", family, config,
+                       intervention_values=(list(trained.intervention_values), f"{model}'s intervention_values"))
     n_latents = trained.config.n_latents if n_latents is None else n_latents
     try:
         pred = predict_split(trained.params, trained.module, truth, n_latents=n_latents,

@@ -225,8 +225,8 @@ def test_select_inference_refuses_a_split_other_than_validation(trained, tmp_pat
                out / "gauss2.samples.parquet", "--n-latents", 3, "--out-model", tmp_path / "m.msgpack",
                "--out-table", tmp_path / "t.csv", "--no-progress")
     assert r.returncode == 2
-    assert (f"{out / 'gauss2.samples.parquet'}: holds split 'test', but model 'gauss2' is chosen on split "
-            "'validation'") in r.stderr
+    assert (f"{out / 'gauss2.samples.parquet'}: metadata 'split' is 'test', but the split select-inference chooses "
+            "on is 'validation'") in r.stderr
     assert not list(tmp_path.iterdir())
 
 
@@ -324,7 +324,8 @@ def test_bad_data_file_exits_2_naming_the_file(run, tmp_path):
                out / "gauss2.samples.parquet", "--pred", out / "beta8.pred.parquet", "--means",
                out / "gauss2.means.parquet", "--out", tmp_path / "m.parquet")
     assert r.returncode == 2
-    assert "beta8.pred.parquet: column 'scm' does not list the same SCMs as" in r.stderr
+    assert (f"{out / 'beta8.pred.parquet'}: metadata 'family' is 'beta8' (8 variables), but --family is 'gauss2'"
+            in r.stderr)
     assert not (tmp_path / "m.parquet").exists()
 
 

@@ -34,8 +34,9 @@ of independent runs for SERGIO; metadata ``source``) and ``descendant`` fixed_sh
 the variable is a descendant of the target in the SCM's graph; 0 for the target itself and in the
 observational regime).
 
-Files are written to a temporary name and renamed, so an interrupted write never
-leaves a file that looks complete; identical inputs give byte-identical files.
+Files are written to a hidden temporary name and renamed, so an interrupted write never leaves a file that looks
+complete, and the next write to the folder removes what a killed one left (``atomic_path``); identical inputs give
+byte-identical files. ``check_input`` refuses a file whose metadata is not what a stage's arguments say.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -93,12 +95,49 @@ def means_schema(n_vars: int) -> pa.Schema:
     ])
 
 
+TEMPORARY = ".{name}.tmp-{host}-{pid}"
+"""The name a write goes to before its rename: hidden (a dot file, beside the output, on the same file system), and
+tagged with the host and process that write it, so that a later write can tell a dead writer's leftover."""
+
+
+def _host() -> str:
+    return socket.gethostname().replace("-", "_") or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def stale_temporaries(folder: str | Path) -> list[Path]:
+    """The temporaries in ``folder`` left by writes of this host whose process is gone (killed, e.g. by SIGKILL or
+    a cluster's time limit, before ``atomic_path`` could remove them). Another host's are never touched: whether its
+    writer still runs cannot be known here."""
+    stale = []
+    for tmp in Path(folder).glob(".*.tmp-*"):
+        host, _, pid = tmp.name.rpartition(".tmp-")[2].rpartition("-")
+        if host == _host() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            stale.append(tmp)
+    return sorted(stale)
+
+
 @contextmanager
 def atomic_path(path: str | Path):
-    """Yield a temporary path next to ``path``; rename it to ``path`` only if the block succeeds."""
+    """Yield a temporary path next to ``path`` (``TEMPORARY``); rename it to ``path`` only if the block succeeds.
+
+    An exception removes the temporary; a killed process cannot, so every write first removes the stale temporaries
+    of its folder (``stale_temporaries``): a rerun leaves no trace of the killed one.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    for stale in stale_temporaries(path.parent):
+        stale.unlink(missing_ok=True)
+    tmp = path.with_name(TEMPORARY.format(name=path.name, host=_host(), pid=os.getpid()))
     try:
         yield tmp
         os.replace(tmp, path)
@@ -301,16 +340,27 @@ def read_samples(path: str | Path) -> Samples:
                    scms.astype(np.int32), layout["regime"][0], meta)
 
 
+def _same(key: str, got, want) -> bool:
+    if key == "intervention_values" and isinstance(got, list | tuple) and isinstance(want, list | tuple):
+        return len(got) == len(want) and all(float(a) == float(b) for a, b in zip(got, want))
+    return got == want
 
-def read_predictions(paths: list[str | Path]) -> dict[str, Samples]:
-    """Predictions files by method (from each file's metadata), in the order given."""
-    preds = {}
-    for path in paths:
-        pred = read_samples(path)
-        if pred.meta.get("method") is None:
-            raise DataError(f"{path}: metadata lacks 'method'")
-        preds[pred.meta["method"]] = pred
-    return preds
+
+def check_input(path: str | Path, meta: dict, **expected: tuple[object, str]) -> None:
+    """``DataError`` unless a stage's input file is what its arguments say, from the file's ``activa`` metadata
+    (``meta``): ``expected`` maps a metadata key (kind, family, split, method, n_vars, intervention_values) to
+    (value, where the stage has it from: a CLI flag or a config key). The message names the file, the key, what the
+    file holds and what was expected, e.g. "p.parquet: metadata 'family' is 'gauss2' (2 variables), but --family
+    is 'gauss8' (8 variables)". Every stage checks its inputs with it before any work (``activa.stages``)."""
+    for key, (want, source) in expected.items():
+        got = meta.get(key)
+        if _same(key, got, want):
+            continue
+        held = f" ({meta['n_vars']} variables)" if key == "family" and "n_vars" in meta else ""
+        wanted = f" ({expected['n_vars'][0]} variables)" if key == "family" and "n_vars" in expected else ""
+        verb = "takes" if key == "kind" else "is"
+        raise DataError(f"{path}: metadata '{key}' is {got!r}{held}, but {source} {verb} {want!r}{wanted}")
+
 
 @dataclass
 class SCMTable:

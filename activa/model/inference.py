@@ -37,8 +37,8 @@ class InputError(ValueError):
 def check_inputs(x: np.ndarray, name: str, axes: tuple[str, ...]) -> None:
     """InputError naming ``name`` and the first entry (one index per name in ``axes``) that is NaN, infinite or
     larger in magnitude than MAX_ABS_INPUT."""
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.abs(x) <= MAX_ABS_INPUT)  # NaN compares False
+    bad = ~(np.abs(np.asarray(x, np.float64)) <= MAX_ABS_INPUT)  # NaN compares False; float64: in float16, the
+    # bound itself would round to inf and let inf through
     if bad.any():
         index = np.argwhere(bad)[0]
         where = ", ".join(f"{axis} {i}" for axis, i in zip(axes, index))
@@ -105,6 +105,16 @@ class InferenceSetting:
         return text
 
 
+@partial(jax.jit, static_argnames=("model", "n_latents", "dropout"))
+def draw_latents(params, model, obs: jax.Array, target: jax.Array, value_index: jax.Array, key: jax.Array,
+                 n_latents: int, dropout: str = "off") -> jax.Array:
+    """z [Q, n_latents, d, l] for queries obs [Q, N, d], target, value_index [Q] (``dropout`` "all": each latent
+    with its own masks, ``latents_with_dropout``)."""
+    if dropout == "all":
+        return latents_with_dropout(params, model, obs, target, value_index, key, n_latents)
+    return model.apply(params, obs, target, value_index, n_latents, method="sample_latents", rngs={"latent": key})
+
+
 @partial(jax.jit, static_argnames=("model", "n_latents", "n_samples", "mixture", "dropout", "parts"))
 def predict_batch(params, model, obs: jax.Array, target: jax.Array, value_index: jax.Array, key: jax.Array,
                   n_latents: int, n_samples: int, mixture: bool = False, dropout: str = "off",
@@ -114,11 +124,7 @@ def predict_batch(params, model, obs: jax.Array, target: jax.Array, value_index:
     inference setting (``InferenceSetting``; scale [2] or None). ``parts``: (centres, deviations) of the
     unscaled draws instead (``decoded_draws``)."""
     k_latent, k_sample = jax.random.split(key)
-    if dropout == "all":
-        z = latents_with_dropout(params, model, obs, target, value_index, k_latent, n_latents)
-    else:
-        z = model.apply(params, obs, target, value_index, n_latents, method="sample_latents",
-                        rngs={"latent": k_latent})  # [Q, L, d, l]
+    z = draw_latents(params, model, obs, target, value_index, k_latent, n_latents, dropout)  # [Q, L, d, l]
     if parts:
         return decoded_draws(params, model, z, target, value_index, k_sample, n_samples, False, dropout)[:2]
     return sample_decoded(params, model, z, target, value_index, k_sample, n_samples, mixture, dropout, scale)
@@ -217,6 +223,10 @@ def sample_decoded(params, model, z: jax.Array, target: jax.Array, value_index: 
     rows = row_scale(scale, target, z.shape[2])  # [Q, d]
     samples = centres + rows[:, None, :] * deviations
     return samples, None if mix is None else scale_mixture(mix, scale, target)
+
+
+sample_chunk = jax.jit(sample_decoded, static_argnames=("model", "n_samples", "mixture", "dropout"))
+"""``sample_decoded``, compiled: one chunk of draws from latents already drawn (``TrainedModel.predict``)."""
 
 
 def scale_mixture(mix, scale: jax.Array, target: jax.Array):

@@ -28,6 +28,9 @@ def read_manifest(path: str | Path = MANIFEST) -> dict:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: manifest of the shipped models not found (they live in a source checkout's models/)")
+    if path.is_dir():
+        raise DataError(f"{path}: a folder; expected the manifest file of the shipped models (e.g. "
+                        f"{path / 'manifest.json'})")
     try:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as exc:

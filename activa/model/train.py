@@ -53,7 +53,7 @@ import pandas as pd
 from flax import serialization
 from tqdm import tqdm
 
-from activa.data.format import Samples
+from activa.data.format import DataError, Samples
 from activa.model import architectures, checkpoint
 
 LOG_COLUMNS = ("step", "loss", "recon", "kl", "grad_norm", "nonfinite", "lr", "steps_per_s", "time")
@@ -323,10 +323,14 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
         deadline = time.time() + train_seconds
     checkpoint_path = Path(checkpoint_path)
     if checkpoint_path.exists():
-        tree, saved = checkpoint.load(checkpoint_path)
+        try:
+            tree, saved = checkpoint.load(checkpoint_path)
+        except DataError as exc:
+            raise DataError(f"{exc}. The training checkpoint cannot be resumed from: delete it (rm {checkpoint_path}) "
+                            "and training starts over from step 0") from None
         if saved["run"] != meta:
-            raise ValueError(f"{checkpoint_path}: checkpoint of a different run (config, data or initial model "
-                             "changed); delete it to start over")
+            raise DataError(f"{checkpoint_path}: checkpoint of a different run (config, data or initial model "
+                            "changed); delete it to start over")
         state = serialization.from_state_dict(state, tree["state"])
         step = int(saved["step"])
         total = int(saved["total_steps"])

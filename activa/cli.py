@@ -25,26 +25,27 @@ def arg(*flags: str, **options) -> tuple[tuple[str, ...], dict]:
     return flags, options
 
 
-def integer(low: int, high: int | str | None = None) -> Callable[[str], int]:
-    """An option's type: an integer in low..high (``high``: a number, or the name of a constant of
-    ``activa.model.api``, read when the option is given: e.g. "MAX_LATENTS"); argparse names the option."""
+def integer(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An option's type: an integer in low..high (no upper bound if ``high`` is None); argparse names the option."""
 
     def parse(text: str) -> int:
-        top = high
-        if isinstance(top, str):
-            from activa.model import api
-
-            top = getattr(api, top)
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < low or (top is not None and value > top):
-            bounds = f">= {low}" if top is None else f"in {low}..{top}"
+        if value is None or value < low or (high is not None and value > high):
+            bounds = f">= {low}" if high is None else f"in {low}..{high}"
             raise argparse.ArgumentTypeError(f"expected an integer {bounds}, got {text!r}")
         return value
 
     return parse
+
+
+def n_latents(text: str) -> int:
+    """The type of ``--n-latents``: 1..``activa.model.api.MAX_LATENTS`` (imported only when the option is given)."""
+    from activa.model.api import MAX_LATENTS
+
+    return integer(1, MAX_LATENTS)(text)
 
 
 def positive_seconds(text: str) -> float:
@@ -233,7 +234,7 @@ STAGES = {
                               "activa.inference.batch_size"],
         [arg("--model", **PATH, help="the trained model (results/models/<variant>/trained.msgpack)"),
          arg("--data", **PATH, help="its training family's validation.samples.parquet"),
-         arg("--n-latents", type=integer(1, "MAX_LATENTS"), required=True, metavar="L",
+         arg("--n-latents", type=n_latents, required=True, metavar="L",
              help="latents per query, as its predictions"),
          arg("--out-model", **PATH, help="the model file with its inference setting (results/models/<variant>/"
                                          "model.msgpack)"),
@@ -243,7 +244,7 @@ STAGES = {
         stages.run_density, "Held-out -log p of a test split under a model's predicted mixtures (a subset of SCMs).",
         lambda config, args: ["seed", f"families.{args.family}", "density", "activa.inference.batch_size"],
         [arg("--family", **REQUIRED), arg("--model", **PATH), arg("--data", **PATH),
-         arg("--n-latents", type=integer(1, "MAX_LATENTS"), required=True, metavar="L",
+         arg("--n-latents", type=n_latents, required=True, metavar="L",
              help="latents per query, as its predictions"),
          arg("--out", **PATH, help="e.g. results/density/<family>.parquet")],
         progress=True),
@@ -253,7 +254,7 @@ STAGES = {
         [arg("--method", **REQUIRED, help="the predictions' name: activa, activa_1latent (the v2 model of Table 1) "
                                           "or a variant's name (its own predictions)"),
          arg("--model", **PATH), arg("--family", **REQUIRED), arg("--data", **PATH), arg("--out", **PATH),
-         arg("--n-latents", type=integer(1, "MAX_LATENTS"), default=None, metavar="L",
+         arg("--n-latents", type=n_latents, default=None, metavar="L",
              help="latents per query (activa.inference); default: the model config's n_latents")],
         progress=True),
     "compare": Stage(

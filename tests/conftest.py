@@ -1,3 +1,4 @@
+import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +22,19 @@ def smoke_config() -> dict:
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+def activa(root, *args) -> subprocess.CompletedProcess:
+    """``python -m activa *args`` run in ``root``, as Snakemake runs a stage (output captured)."""
+    return subprocess.run([sys.executable, "-m", "activa", *map(str, args)], cwd=root, capture_output=True, text=True)
+
+
+def simulate_files(root, cfg: list, family: str, split: str, samples: Path, scms: Path) -> None:
+    """The simulate stage through the CLI (config files ``cfg``, as ``--config`` arguments), writing ``samples`` and
+    ``scms``; fails the test with the stage's stderr if it fails."""
+    r = activa(root, "simulate", *cfg, "--family", family, "--split", split, "--no-progress", "--out-samples", samples,
+               "--out-scms", scms)
+    assert r.returncode == 0, r.stderr
 
 
 def simulate_test_split(family: str, n_scm: int, n_samples: int | None = None):

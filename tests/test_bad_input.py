@@ -16,10 +16,7 @@ from activa.api import TrainedModel
 from activa.data import format
 from activa.data.format import DataError
 from activa.model import api, checkpoint, shipped
-
-
-def activa(root, *args):
-    return subprocess.run([sys.executable, "-m", "activa", *map(str, args)], cwd=root, capture_output=True, text=True)
+from conftest import activa, simulate_files
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +25,7 @@ def files(tmp_path_factory, root):
     out = tmp_path_factory.mktemp("bad_input")
     cfg = ["--config", root / "config/config.yaml", "--config", root / "config/smoke.yaml"]
     for family in ("gauss2", "gauss8"):
-        r = activa(root, "simulate", *cfg, "--family", family, "--split", "test", "--no-progress",
-                   "--out-samples", out / f"{family}.samples.parquet", "--out-scms", out / f"{family}.scms.parquet")
-        assert r.returncode == 0, r.stderr
+        simulate_files(root, cfg, family, "test", out / f"{family}.samples.parquet", out / f"{family}.scms.parquet")
     r = activa(root, "truth-pooled", *cfg, "--family", "gauss2", "--data", out / "gauss2.samples.parquet", "--scms",
                out / "gauss2.scms.parquet", "--out", out / "gauss2.pooled.parquet", "--out-means",
                out / "gauss2.means.parquet", "--out-floor", out / "gauss2.floor.csv", "--no-progress")
@@ -87,7 +82,7 @@ def test_metrics_refuses_a_family_method_or_kind_other_than_its_arguments(files,
 
 def test_check_input_names_the_file_the_key_and_both_values():
     meta = {"kind": "predictions", "family": "gauss2", "n_vars": 2, "intervention_values": [5.0]}
-    format.check_input("p.parquet", meta, kind=("predictions", "--pred"), intervention_values=((5,), "config"))
+    format.check_input("p.parquet", meta, kind=("predictions", "--pred"), intervention_values=([5], "config"))
     with pytest.raises(DataError, match=r"^p\.parquet: metadata 'intervention_values' is \[5\.0\], but "
                                         r"families\.gauss2\.intervention_values is \[0\.0\]$"):
         format.check_input("p.parquet", meta, intervention_values=([0.0], "families.gauss2.intervention_values"))
@@ -242,9 +237,7 @@ def test_a_file_without_a_checksum_is_read_with_a_warning_and_upgraded(tmp_path)
 
 def test_a_corrupt_checkpoint_says_to_delete_it(files, tmp_path):
     root, out, cfg = files
-    r = activa(root, "simulate", *cfg, "--family", "gauss2", "--split", "train", "--no-progress",
-               "--out-samples", tmp_path / "train.parquet", "--out-scms", tmp_path / "train.scms.parquet")
-    assert r.returncode == 0, r.stderr
+    simulate_files(root, cfg, "gauss2", "train", tmp_path / "train.parquet", tmp_path / "train.scms.parquet")
     ck = tmp_path / "ck.msgpack"
     ck.write_bytes(b"\x85 not msgpack")
     r = activa(root, "train", *cfg, "--variant", "gauss2", "--data", tmp_path / "train.parquet", "--checkpoint", ck,

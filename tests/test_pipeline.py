@@ -12,10 +12,7 @@ import pytest
 from activa.data import format
 from activa.eval import scoring, spread
 from activa.model import checkpoint
-
-
-def activa(root, *args):
-    return subprocess.run([sys.executable, "-m", "activa", *map(str, args)], cwd=root, capture_output=True, text=True)
+from conftest import activa, simulate_files
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +21,7 @@ def run(tmp_path_factory, root):
     out = tmp_path_factory.mktemp("pipeline")
     cfg = ["--config", ROOT / "config/config.yaml", "--config", ROOT / "config/smoke.yaml"]
     for family in ("gauss2", "beta8"):
-        r = activa(ROOT, "simulate", *cfg, "--family", family, "--split", "test", "--no-progress",
-                   "--out-samples", out / f"{family}.samples.parquet", "--out-scms", out / f"{family}.scms.parquet")
-        assert r.returncode == 0, r.stderr
+        simulate_files(ROOT, cfg, family, "test", out / f"{family}.samples.parquet", out / f"{family}.scms.parquet")
         r = activa(ROOT, "truth-pooled", *cfg, "--family", family, "--data", out / f"{family}.samples.parquet",
                    "--scms", out / f"{family}.scms.parquet", "--out", out / f"{family}.pooled.parquet", "--no-progress",
                    "--out-means", out / f"{family}.means.parquet", "--out-floor", out / f"{family}.floor.csv")
@@ -48,16 +43,12 @@ def run(tmp_path_factory, root):
 def trained(run):
     """The smoke config's tiny gauss2 variant trained, predicted with both methods and scored."""
     root, out, cfg = run
-    r = activa(root, "simulate", *cfg, "--family", "gauss2", "--split", "train", "--no-progress",
-               "--out-samples", out / "gauss2.train.parquet", "--out-scms", out / "gauss2.train.scms.parquet")
-    assert r.returncode == 0, r.stderr
+    simulate_files(root, cfg, "gauss2", "train", out / "gauss2.train.parquet", out / "gauss2.train.scms.parquet")
     r = activa(root, "train", *cfg, "--variant", "gauss2", "--data", out / "gauss2.train.parquet", "--no-progress",
                "--checkpoint", out / "ck.msgpack", "--out-model", out / "trained.msgpack", "--out-log",
                out / "train_log.csv", "--out-figures", out / "loss.png", out / "loss.pdf")
     assert r.returncode == 0, r.stderr
-    r = activa(root, "simulate", *cfg, "--family", "gauss2", "--split", "validation", "--no-progress",
-               "--out-samples", out / "gauss2.validation.parquet", "--out-scms", out / "gauss2.validation.scms.parquet")
-    assert r.returncode == 0, r.stderr
+    simulate_files(root, cfg, "gauss2", "validation", out / "gauss2.validation.parquet", out / "gauss2.validation.scms.parquet")
     r = activa(root, "select-inference", *cfg, "--model", out / "trained.msgpack", "--data",
                out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", out / "model.msgpack",
                "--out-table", out / "inference.csv", "--no-progress")

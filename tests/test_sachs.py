@@ -1,15 +1,13 @@
 """The Sachs family (activa/data/sachs.py) and the real-data table (activa/eval/real.py) on a small data set written
 here in cdt's layout: no download. The download itself (stage sachs-data) is checked by SHA-256 in the pipeline."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from activa.config import load_config
+from conftest import activa
 from activa.data import families, format, grn, sachs
 from activa.data.simulate import simulate_split
 from activa.eval import real
@@ -146,10 +144,6 @@ def test_shift_scores_of_no_effect_and_of_a_perfect_prediction():
     assert perfect["sign"][0] == 1 and perfect["spearman"][0] == pytest.approx(1) and perfect["shift_err"][0] == 0
     flipped = real.shift_scores(-measured, measured)
     assert flipped["sign"][0] == 0 and flipped["spearman"][0] == pytest.approx(-1)
-
-
-def activa(root, *args):
-    return subprocess.run([sys.executable, "-m", "activa", *map(str, args)], cwd=root, capture_output=True, text=True)
 
 
 def test_the_table_through_the_cli_puts_the_floor_below_no_effect(setup, root, tmp_path):

@@ -340,12 +340,6 @@ def read_samples(path: str | Path) -> Samples:
                    scms.astype(np.int32), layout["regime"][0], meta)
 
 
-def _same(key: str, got, want) -> bool:
-    if key == "intervention_values" and isinstance(got, list | tuple) and isinstance(want, list | tuple):
-        return len(got) == len(want) and all(float(a) == float(b) for a, b in zip(got, want))
-    return got == want
-
-
 def check_input(path: str | Path, meta: dict, **expected: tuple[object, str]) -> None:
     """``DataError`` unless a stage's input file is what its arguments say, from the file's ``activa`` metadata
     (``meta``): ``expected`` maps a metadata key (kind, family, split, method, n_vars, intervention_values) to
@@ -354,7 +348,7 @@ def check_input(path: str | Path, meta: dict, **expected: tuple[object, str]) ->
     is 'gauss8' (8 variables)". Every stage checks its inputs with it before any work (``activa.stages``)."""
     for key, (want, source) in expected.items():
         got = meta.get(key)
-        if _same(key, got, want):
+        if got == want:  # JSON metadata: lists, not tuples
             continue
         held = f" ({meta['n_vars']} variables)" if key == "family" and "n_vars" in meta else ""
         wanted = f" ({expected['n_vars'][0]} variables)" if key == "family" and "n_vars" in expected else ""

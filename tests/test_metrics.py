@@ -4,9 +4,7 @@ input validation and chunking invariance."""
 import itertools
 import math
 
-import dcor
 import numpy as np
-import ot
 import pytest
 from scipy import stats
 from scipy.spatial.distance import cdist
@@ -14,6 +12,25 @@ from scipy.spatial.distance import cdist
 from activa.eval import metrics
 
 # (P, n, m, d): equal and unequal sample sizes, d in {1, 2, 8}
+
+
+@pytest.fixture(scope="module")
+def dcor():
+    """dcor, imported by the tests that compare with it: its numba functions compile when it is imported (8 s on
+    two cores), which every xdist worker would otherwise pay while collecting the tests."""
+    import dcor
+
+    return dcor
+
+
+@pytest.fixture(scope="module")
+def ot():
+    """POT, imported by the tests that compare with it (3 s), for the same reason."""
+    import ot
+
+    return ot
+
+
 SHAPES = [(3, 10, 10, 1), (4, 12, 9, 2), (2, 15, 20, 8), (5, 30, 30, 8)]
 MMD_CONVENTIONS = [
     dict(squared=sq, unbiased=ub, bandwidth=bw, kernel_scale=ks)
@@ -87,7 +104,7 @@ def test_mmd_matches_brute_force(shape, conv):
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("p", [1, 2])
-def test_wasserstein_matches_pot(shape, p):
+def test_wasserstein_matches_pot(shape, p, ot):
     x, y = pairs(shape, seed=2, shift=0.5)
     got = metrics.wasserstein(x, y, p=p)
     n, m = shape[1], shape[2]
@@ -108,7 +125,7 @@ def test_w1_in_one_dimension_matches_scipy(n, m):
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("unbiased", [False, True])
-def test_energy_distance_matches_dcor(shape, unbiased):
+def test_energy_distance_matches_dcor(shape, unbiased, dcor):
     x, y = pairs(shape, seed=4, shift=0.3)
     est = "U" if unbiased else "V"
     szekely = np.array([dcor.energy_distance(x[k], y[k], estimation_stat=est) for k in range(shape[0])])
@@ -121,7 +138,7 @@ def test_energy_distance_matches_dcor(shape, unbiased):
                                rtol=1e-10, atol=1e-13)
 
 
-def test_pvalues_agree_with_dcor_under_shift_and_null():
+def test_pvalues_agree_with_dcor_under_shift_and_null(dcor):
     rng = np.random.default_rng(5)
     P, n, m = 40, 30, 25
     x = rng.standard_normal((P, n, 2))
@@ -139,7 +156,7 @@ def test_pvalues_agree_with_dcor_under_shift_and_null():
     assert np.corrcoef(ours[null], ref[null])[0, 1] > 0.9
 
 
-def test_pvalues_agree_with_dcor_for_a_moderate_shift():
+def test_pvalues_agree_with_dcor_for_a_moderate_shift(dcor):
     rng = np.random.default_rng(6)
     x = rng.standard_normal((40, 30, 2))
     y = rng.standard_normal((40, 30, 2)) + 0.35

@@ -42,6 +42,7 @@ import math
 import sys
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -130,8 +131,12 @@ class TrainData(NamedTuple):
                    jnp.asarray(data.value_index[inter], jnp.int32))
 
 
+@partial(jax.jit, static_argnums=(0, 2, 3))
 def init_params(model, key: jax.Array, n_vars: int, n_samples: int):
-    """Parameters of either architecture for data with n_vars variables and n_samples samples per regime."""
+    """Parameters of either architecture for data with n_vars variables and n_samples samples per regime.
+
+    Compiled as one program: run op by op, Flax's initialisation compiles each of its few hundred operations on
+    its own (about 15 s on two CPU cores for a v1 model); the parameters are the same bits either way."""
     x = jnp.zeros((1, n_samples, n_vars))
     i = jnp.zeros((1,), jnp.int32)
     k_params, k_latent, k_drop = jax.random.split(key, 3)
@@ -177,7 +182,8 @@ def final_params(tcfg: TrainConfig, state: TrainState):
 def make_run(model, tcfg: TrainConfig, n_steps: int, fresh: tuple[dict, np.ndarray | None] | None = None):
     """A jitted function (state, first step, total steps, data) -> (state, metrics [n_steps]).
 
-    The total only sets the learning-rate schedule, so one compiled chunk serves any run length; ``data`` (the
+    The total sets the learning-rate schedule and where the run ends: the steps of a chunk from ``total`` on are
+    skipped (their metrics are zeros), so one compiled chunk serves any run length; ``data`` (the
     ``TrainData`` the chunk draws its batches from) is an argument rather than a constant of the compiled program.
     ``fresh`` = (family spec, graph pool or None): draw every batch as new SCMs of that family instead
     (``activa.data.scm_device``); ``data`` is then unused.
@@ -222,9 +228,18 @@ def make_run(model, tcfg: TrainConfig, n_steps: int, fresh: tuple[dict, np.ndarr
                    "lr": tcfg.lr * scale}
         return TrainState(params, opt_state, ema), metrics
 
+    def step_or_skip(state: TrainState, step, total, data: TrainData):
+        """``one_step`` for the steps before ``total``; past it (the last chunk of a run whose length is not a
+        multiple of ``n_steps``) the state passes unchanged and the metrics are zeros."""
+        def skip(state):
+            shapes = jax.eval_shape(lambda s: one_step(s, step, total, data)[1], state)
+            return state, jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+
+        return jax.lax.cond(step < total, lambda s: one_step(s, step, total, data), skip, state)
+
     @jax.jit
     def run(state: TrainState, first_step, total, data):
-        return jax.lax.scan(lambda carry, step: one_step(carry, step, total, data), state,
+        return jax.lax.scan(lambda carry, step: step_or_skip(carry, step, total, data), state,
                             first_step + jnp.arange(n_steps))
 
     return run
@@ -310,7 +325,7 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
     step, rows, runs = 0, {c: [] for c in LOG_COLUMNS}, {}
     report = {"flops_per_step": float("nan"), "compile_s": 0.0}
 
-    def run_of(n: int):  # one compiled chunk per length
+    def run_of(n: int):  # the compiled n-step chunk (every chunk has steps_per_call steps)
         if n not in runs:
             start = time.perf_counter()
             runs[n], flops = compile_chunk(make_run(model, tcfg, n, fresh), state, train_data)
@@ -352,11 +367,11 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
                 bar.total = total
             if step >= total:
                 break
-            n = min(tcfg.steps_per_call, total - step)
-            run = run_of(n)
+            n = min(tcfg.steps_per_call, total - step)  # the chunk's steps before the run's end
+            run = run_of(tcfg.steps_per_call)
             start = time.perf_counter()
             state, metrics = run(state, step, total, train_data)
-            metrics = jax.device_get(metrics)
+            metrics = jax.tree.map(lambda m: m[:n], jax.device_get(metrics))
             rate = n / (time.perf_counter() - start)
             rates.append(rate)
             rows["step"] += list(range(step + 1, step + n + 1))

@@ -19,4 +19,4 @@ rule baseline:
         "../../envs/activa.yaml"
     shell:
         "python -m activa baseline {params.config_args} --family {wildcards.family} "
-        "--data {input} --out {output} 2> {log}"
+        "--data {input:q} --out {output:q} 2> {log:q}"

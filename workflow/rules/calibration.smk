@@ -31,8 +31,8 @@ rule calibrate:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa calibrate {params.config_args} --paper-values {input.paper_values} "
-        "--out-prefix results/calibration/metric_conventions 2> {log}"
+        "python -m activa calibrate {params.config_args} --paper-values {input.paper_values:q} "
+        "--out-prefix results/calibration/metric_conventions 2> {log:q}"
 
 
 rule baseline_hypotheses:
@@ -64,7 +64,7 @@ rule baseline_hypotheses:
         "../../envs/activa.yaml"
     shell:
         "python -m activa baseline-hypotheses {params.config_args} --family {wildcards.family} "
-        "--data {input} --out {output} 2> {log}"
+        "--data {input:q} --out {output:q} 2> {log:q}"
 
 
 rule published_baseline:
@@ -101,5 +101,5 @@ rule published_baseline:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa published-baseline {params.config_args} --paper-values {input.paper_values} "
-        "--hypotheses {input.hypotheses} --out-prefix results/calibration/published_baseline 2> {log}"
+        "python -m activa published-baseline {params.config_args} --paper-values {input.paper_values:q} "
+        "--hypotheses {input.hypotheses:q} --out-prefix results/calibration/published_baseline 2> {log:q}"

@@ -1,5 +1,6 @@
 import json
 import os
+import shlex
 import sys
 
 sys.path.insert(0, workflow.basedir)  # the registry of reference methods and of family kinds, from this checkout
@@ -14,10 +15,19 @@ if workflow.config_settings.config:
         "--configfile instead of --config KEY=VALUE"
     )
 
+# JAX's persistent compilation cache, one folder for the run's jobs: a program that one job compiled, the next
+# job that runs it loads instead of compiling it again (the same model shapes in predict and density, the tiny
+# models of the smoke DAG, every job of a rerun). Only programs that took over a second to compile are kept
+# (JAX's default; loading the small ones costs more than compiling them). The compiled code is the same, so are
+# the outputs; a host whose CPU lacks the features a program was compiled for recompiles it. Yours, if you set
+# JAX_COMPILATION_CACHE_DIR, takes precedence.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.abspath(os.path.join(".snakemake", "jax-cache")))
+
 # Every stage validates the same merged config that Snakemake validated: the default file, then the
-# --configfile files in order (later ones override earlier ones).
+# --configfile files in order (later ones override earlier ones). Every path a rule hands to the shell is quoted
+# (here with shlex, in the shell commands with Snakemake's :q), so that a checkout whose path has a space works.
 CONFIG_ARGS = " ".join(
-    f"--config {path}" for path in ["config/config.yaml", *workflow.overwrite_configfiles]
+    f"--config {shlex.quote(str(path))}" for path in ["config/config.yaml", *workflow.overwrite_configfiles]
 )
 
 # The kinds of family (activa/data/families.py): simulated (linear, SERGIO) or real data (Sachs).
@@ -123,7 +133,7 @@ def reference_inputs(wildcards):
 
 def reference_arguments(wildcards, input):
     """The input files of a reference job as stage arguments."""
-    return " ".join(f"--{name} {path}" for name, path in input.items())
+    return " ".join(f"--{name} {shlex.quote(str(path))}" for name, path in input.items())
 
 def config_subset(*paths):
     """The part of the config at the dotted key paths, as a nested dict: a rule's `reads` param.
@@ -271,7 +281,7 @@ def resources_of(wildcards):
 def resources_argument(wildcards):
     """``--resources DIR`` for a family made from files, else nothing."""
     folder = resource_dir(config["families"][wildcards.family])
-    return f"--resources {folder}" if folder else ""
+    return f"--resources {shlex.quote(str(folder))}" if folder else ""
 
 
 def real_predictions(wildcards):

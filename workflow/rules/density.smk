@@ -25,5 +25,5 @@ rule density:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa density {params.config_args} --family {wildcards.family} --model {input.model} "
-        "--data {input.data} --n-latents {params.n_latents} --out {output} 2> {log}"
+        "python -m activa density {params.config_args} --family {wildcards.family} --model {input.model:q} "
+        "--data {input.data:q} --n-latents {params.n_latents} --out {output:q} 2> {log:q}"

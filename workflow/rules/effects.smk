@@ -30,5 +30,5 @@ rule effects:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa effects {params.config_args} --family {wildcards.family} --scms {input.scms} "
-        "--truth {input.truth} --means {input.means} --pred {input.pred} --out-prefix results/effects/{wildcards.family} 2> {log}"
+        "python -m activa effects {params.config_args} --family {wildcards.family} --scms {input.scms:q} "
+        "--truth {input.truth:q} --means {input.means:q} --pred {input.pred:q} --out-prefix results/effects/{wildcards.family} 2> {log:q}"

@@ -26,7 +26,7 @@ rule metric_ecdf:
         "../../envs/activa.yaml"
     shell:
         "python -m activa figures {params.config_args} --family {wildcards.family} --kind ecdf "
-        "--metrics {input.metrics} --out-dir results/figures 2> {log}"
+        "--metrics {input.metrics:q} --out-dir results/figures 2> {log:q}"
 
 
 rule summary_figures:
@@ -59,8 +59,8 @@ rule summary_figures:
         "../../envs/activa.yaml"
     shell:
         "python -m activa figures {params.config_args} --family {wildcards.family} --kind summary "
-        "--scms {input.scms} --truth {input.truth} --pred {input.pred} --metrics {input.metrics} "
-        "--out-dir results/figures 2> {log}"
+        "--scms {input.scms:q} --truth {input.truth:q} --pred {input.pred:q} --metrics {input.metrics:q} "
+        "--out-dir results/figures 2> {log:q}"
 
 
 rule scatter_figures:
@@ -100,5 +100,5 @@ rule scatter_figures:
         "../../envs/activa.yaml"
     shell:
         "python -m activa figures {params.config_args} --family {wildcards.family} --kind scatter "
-        "--scms {input.scms} --truth {input.truth} --pred {input.pred} --metrics {input.metrics} "
-        "--out-dir results/figures 2> {log}"
+        "--scms {input.scms:q} --truth {input.truth:q} --pred {input.pred:q} --metrics {input.metrics:q} "
+        "--out-dir results/figures 2> {log:q}"

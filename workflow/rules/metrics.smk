@@ -21,5 +21,5 @@ rule metrics:
         "../../envs/activa.yaml"
     shell:
         "python -m activa metrics {params.config_args} --family {wildcards.family} "
-        "--method {wildcards.method} --truth {input.truth} --pred {input.pred} --means {input.means} --out {output} "
-        "2> {log}"
+        "--method {wildcards.method} --truth {input.truth:q} --pred {input.pred:q} --means {input.means:q} --out {output:q} "
+        "2> {log:q}"

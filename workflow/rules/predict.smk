@@ -33,5 +33,5 @@ rule predict:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa predict {params.config_args} --method {wildcards.method} --model {input.model} "
-        "--family {wildcards.family} --data {input.data} --n-latents {params.n_latents} --out {output} 2> {log}"
+        "python -m activa predict {params.config_args} --method {wildcards.method} --model {input.model:q} "
+        "--family {wildcards.family} --data {input.data:q} --n-latents {params.n_latents} --out {output:q} 2> {log:q}"

@@ -42,5 +42,5 @@ rule pretrained:
         "../../envs/activa.yaml"
     shell:
         "python -m activa pretrained {params.config_args} --variant {wildcards.variant} "
-        "--manifest {input.manifest} --out-model {output.model} --out-log {output.train_log} "
-        "--out-figures {output.figure} {output.figure_pdf} 2> {log}"
+        "--manifest {input.manifest:q} --out-model {output.model:q} --out-log {output.train_log:q} "
+        "--out-figures {output.figure:q} {output.figure_pdf:q} 2> {log:q}"

@@ -38,6 +38,6 @@ rule real_table:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa real-table {params.config_args} --family {wildcards.family} --truth {input.truth} "
-        "--means {input.means} --pred {input.pred} --out-prefix results/tables/{wildcards.family} "
-        "--out-figures {output.figures} 2> {log}"
+        "python -m activa real-table {params.config_args} --family {wildcards.family} --truth {input.truth:q} "
+        "--means {input.means:q} --pred {input.pred:q} --out-prefix results/tables/{wildcards.family} "
+        "--out-figures {output.figures:q} 2> {log:q}"

@@ -29,8 +29,8 @@ rule paper_baseline:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa paper-baseline {params.config_args} --family {wildcards.family} --data {input} "
-        "--out {output} 2> {log}"
+        "python -m activa paper-baseline {params.config_args} --family {wildcards.family} --data {input:q} "
+        "--out {output:q} 2> {log:q}"
 
 
 rule reference:
@@ -58,7 +58,7 @@ rule reference:
         "../../envs/activa.yaml"
     shell:
         "python -m activa reference {params.config_args} --method {wildcards.method} --family {wildcards.family} "
-        "{params.inputs} --workers {threads} --out {output} --no-progress 2> {log}"
+        "{params.inputs} --workers {threads} --out {output:q} --no-progress 2> {log:q}"
 
 
 rule truth_pooled:
@@ -91,6 +91,6 @@ rule truth_pooled:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa truth-pooled {params.config_args} --family {wildcards.family} --data {input.data} "
-        "--scms {input.scms} --out {output.pred} --out-means {output.means} --out-floor {output.floor} "
-        "{params.resources} --no-progress 2> {log}"
+        "python -m activa truth-pooled {params.config_args} --family {wildcards.family} --data {input.data:q} "
+        "--scms {input.scms:q} --out {output.pred:q} --out-means {output.means:q} --out-floor {output.floor:q} "
+        "{params.resources} --no-progress 2> {log:q}"

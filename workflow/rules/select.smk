@@ -29,5 +29,5 @@ rule select_inference:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa select-inference {params.config_args} --model {input.model} --data {input.data} "
-        "--n-latents {params.n_latents} --out-model {output.model} --out-table {output.table} 2> {log}"
+        "python -m activa select-inference {params.config_args} --model {input.model:q} --data {input.data:q} "
+        "--n-latents {params.n_latents} --out-model {output.model:q} --out-table {output.table:q} 2> {log:q}"

@@ -15,7 +15,7 @@ rule networks:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa networks {params.config_args} --out-dir resources/grn 2> {log}"
+        "python -m activa networks {params.config_args} --out-dir resources/grn 2> {log:q}"
 
 
 rule sachs_data:
@@ -35,7 +35,7 @@ rule sachs_data:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa sachs-data {params.config_args} --out-dir resources/sachs 2> {log}"
+        "python -m activa sachs-data {params.config_args} --out-dir resources/sachs 2> {log:q}"
 
 
 rule simulate:
@@ -67,5 +67,5 @@ rule simulate:
         "../../envs/activa.yaml"
     shell:
         "python -m activa simulate {params.config_args} --family {wildcards.family} "
-        "--split {wildcards.split} --out-samples {output.samples} --out-scms {output.scms} "
-        "--workers {threads} {params.resources} 2> {log}"
+        "--split {wildcards.split} --out-samples {output.samples:q} --out-scms {output.scms:q} "
+        "--workers {threads} {params.resources} 2> {log:q}"

@@ -28,8 +28,8 @@ rule table1:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa table {params.config_args} --name table1 --metrics {input} "
-        "--out-prefix results/tables/table1 2> {log}"
+        "python -m activa table {params.config_args} --name table1 --metrics {input:q} "
+        "--out-prefix results/tables/table1 2> {log:q}"
 
 
 rule table1_references:
@@ -71,8 +71,8 @@ rule table1_references:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa table {params.config_args} --name table1_references --metrics {input.metrics} "
-        "--floors {input.floors} --out-prefix results/tables/table1_references 2> {log}"
+        "python -m activa table {params.config_args} --name table1_references --metrics {input.metrics:q} "
+        "--floors {input.floors:q} --out-prefix results/tables/table1_references 2> {log:q}"
 
 
 rule latents_table:
@@ -102,8 +102,8 @@ rule latents_table:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa table {params.config_args} --name latents --metrics {input} "
-        "--out-prefix results/tables/latents 2> {log}"
+        "python -m activa table {params.config_args} --name latents --metrics {input:q} "
+        "--out-prefix results/tables/latents 2> {log:q}"
 
 
 rule paper_comparison:
@@ -137,9 +137,9 @@ rule paper_comparison:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa compare {params.config_args} --table1 {input.table1} "
-        "--paper-values {input.paper_values} --v1-tables {input.v1_tables} --models {input.models} "
-        "--published-baseline {input.published_baseline} --references {input.references} --out-prefix results/tables/paper_comparison 2> {log}"
+        "python -m activa compare {params.config_args} --table1 {input.table1:q} "
+        "--paper-values {input.paper_values:q} --v1-tables {input.v1_tables:q} --models {input.models:q} "
+        "--published-baseline {input.published_baseline:q} --references {input.references:q} --out-prefix results/tables/paper_comparison 2> {log:q}"
 
 
 rule v1_table:
@@ -167,8 +167,8 @@ rule v1_table:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa table {params.config_args} --name {wildcards.name} --metrics {input} "
-        "--out-prefix results/tables/{wildcards.name} 2> {log}"
+        "python -m activa table {params.config_args} --name {wildcards.name} --metrics {input:q} "
+        "--out-prefix results/tables/{wildcards.name} 2> {log:q}"
 
 
 rule training_cost:
@@ -196,8 +196,8 @@ rule training_cost:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa training-cost {params.config_args} --models {input.models} --logs {input.logs} "
-        "--out-prefix results/tables/training_cost 2> {log}"
+        "python -m activa training-cost {params.config_args} --models {input.models:q} --logs {input.logs:q} "
+        "--out-prefix results/tables/training_cost 2> {log:q}"
 
 
 rule calibration_table:
@@ -246,9 +246,9 @@ rule calibration_table:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa calibration-table {params.config_args} --metrics {input.metrics} "
-        "--densities {input.densities} --out-prefix results/tables/calibration "
-        "--out-figures {output.figure} {output.figure_pdf} 2> {log}"
+        "python -m activa calibration-table {params.config_args} --metrics {input.metrics:q} "
+        "--densities {input.densities:q} --out-prefix results/tables/calibration "
+        "--out-figures {output.figure:q} {output.figure_pdf:q} 2> {log:q}"
 
 
 rule inference_settings_table:
@@ -276,5 +276,5 @@ rule inference_settings_table:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa settings-table {params.config_args} --tables {input} "
-        "--out-prefix results/tables/inference_settings 2> {log}"
+        "python -m activa settings-table {params.config_args} --tables {input:q} "
+        "--out-prefix results/tables/inference_settings 2> {log:q}"

@@ -47,6 +47,6 @@ rule train:
     conda:
         "../../envs/activa.yaml"
     shell:
-        "python -m activa train {params.config_args} --variant {wildcards.variant} --data {input} "
-        "--checkpoint {params.checkpoint} --out-model {output.model} --out-log {output.train_log} "
-        "--out-figures {output.figure} {output.figure_pdf} 2> {log}"
+        "python -m activa train {params.config_args} --variant {wildcards.variant} --data {input:q} "
+        "--checkpoint {params.checkpoint:q} --out-model {output.model:q} --out-log {output.train_log:q} "
+        "--out-figures {output.figure:q} {output.figure_pdf:q} 2> {log:q}"

@@ -7,11 +7,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# JAX's persistent compilation cache for the tests, set before anything imports JAX: the session's xdist workers
-# and the stage processes the tests start (they inherit the environment) load a program another one compiled
-# (the smoke config's tiny models recur in many tests), and so does the next session. The compiled code, and so
-# every result, is the same as without it. Yours, if you set JAX_COMPILATION_CACHE_DIR, takes precedence.
-os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".pytest_cache" / "jax-compilation-cache"))
+# JAX's persistent compilation cache, set before anything imports JAX: the checkout's one, which its Snakemake runs
+# use too (workflow/rules/common.smk). The session's xdist workers and the stage processes the tests start (they
+# inherit the environment) load a program another one compiled (the smoke config's tiny models recur in many
+# tests), and so do the next session and a smoke run after the tests (CI). The compiled code, and so every result,
+# is the same as without it. Yours, if you set JAX_COMPILATION_CACHE_DIR, takes precedence.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".snakemake" / "jax-cache"))
 
 
 # The modules that take longest (seconds of setup and calls, 2-core AMD EPYC, 2026-12-07), handed to the xdist

@@ -24,6 +24,7 @@ rule calibrate:
         "results/logs/calibration/metric_conventions.log",
     benchmark:
         "results/benchmarks/calibration/metric_conventions.tsv"
+    priority: 10  # a minute on no other job's output: early, not alone at the end of the run
     threads: 1
     resources:
         mem_mb=6000,

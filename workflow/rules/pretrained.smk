@@ -34,6 +34,7 @@ rule pretrained:
         "results/logs/pretrained/{variant}.log",
     benchmark:
         "results/benchmarks/pretrained/{variant}.tsv"
+    priority: 10  # a few seconds, then its model's inference setting and predictions (the longest chain) wait for it
     threads: 1
     resources:
         mem_mb=2000,

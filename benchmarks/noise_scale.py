@@ -75,9 +75,7 @@ def measure(variant: str, config: dict, small: int, micro: int, reps: int, sergi
         obs, intv, target, value_index = draw(k_data, small)
         grads = jax.grad(lambda p: loss_fn(p, model.module, obs, intv, target, value_index, k_loss, tcfg.beta)[0])(
             params)
-        return jnp.concatenate([g.ravel() for g in jax.tree.leaves(grads)]).astype(jnp.float64 if
-                                                                                  jax.config.jax_enable_x64 else
-                                                                                  jnp.float32)
+        return jnp.concatenate([g.ravel() for g in jax.tree.leaves(grads)])  # squared norms in float64 below
 
     t0 = time.perf_counter()
     key = jax.random.key(seed)

@@ -11,8 +11,6 @@ from scipy.spatial.distance import cdist
 
 from activa.eval import metrics
 
-# (P, n, m, d): equal and unequal sample sizes, d in {1, 2, 8}
-
 
 @pytest.fixture(scope="module")
 def dcor():
@@ -31,6 +29,7 @@ def ot():
     return ot
 
 
+# (P, n, m, d): equal and unequal sample sizes, d in {1, 2, 8}
 SHAPES = [(3, 10, 10, 1), (4, 12, 9, 2), (2, 15, 20, 8), (5, 30, 30, 8)]
 MMD_CONVENTIONS = [
     dict(squared=sq, unbiased=ub, bandwidth=bw, kernel_scale=ks)

@@ -322,19 +322,19 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
     meta = {"architecture": architectures.name_of(model_cfg), "model_config": model_cfg.to_dict(),
             "train_config": asdict(tcfg), "n_scm": S, "n_vars": d, "n_samples": N,
             "init": None if init is None else init[1]}
-    step, rows, runs = 0, {c: [] for c in LOG_COLUMNS}, {}
+    step, rows, compiled = 0, {c: [] for c in LOG_COLUMNS}, []
     report = {"flops_per_step": float("nan"), "compile_s": 0.0}
 
-    def run_of(n: int):  # the compiled n-step chunk (every chunk has steps_per_call steps)
-        if n not in runs:
+    def chunk():  # the compiled steps_per_call-step chunk, compiled on first use: every chunk of the run is it
+        if not compiled:
             start = time.perf_counter()
-            runs[n], flops = compile_chunk(make_run(model, tcfg, n, fresh), state, train_data)
-            if n == tcfg.steps_per_call:
-                report.update(flops_per_step=flops, compile_s=time.perf_counter() - start)
-        return runs[n]
+            run, flops = compile_chunk(make_run(model, tcfg, tcfg.steps_per_call, fresh), state, train_data)
+            compiled.append(run)
+            report.update(flops_per_step=flops, compile_s=time.perf_counter() - start)
+        return compiled[0]
 
     if train_seconds is not None:
-        run_of(tcfg.steps_per_call)
+        chunk()
         deadline = time.time() + train_seconds
     checkpoint_path = Path(checkpoint_path)
     if checkpoint_path.exists():
@@ -353,7 +353,7 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
     elif deadline is not None:
         total = planned_total(0, tcfg.steps_per_call, [], deadline, time.time())
     elif tcfg.budget_seconds is not None:
-        total = steps_in_seconds(run_of(tcfg.steps_per_call), state, train_data, tcfg.steps_per_call,
+        total = steps_in_seconds(chunk(), state, train_data, tcfg.steps_per_call,
                                  tcfg.budget_seconds)
     else:
         total = tcfg.total_steps(S)
@@ -368,7 +368,7 @@ def fit(data: Samples, model_cfg, tcfg: TrainConfig, checkpoint_path: str | Path
             if step >= total:
                 break
             n = min(tcfg.steps_per_call, total - step)  # the chunk's steps before the run's end
-            run = run_of(tcfg.steps_per_call)
+            run = chunk()
             start = time.perf_counter()
             state, metrics = run(state, step, total, train_data)
             metrics = jax.tree.map(lambda m: m[:n], jax.device_get(metrics))

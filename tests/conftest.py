@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from activa.compile_flags import use_cpu_compile_flags
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # JAX's persistent compilation cache, set before anything imports JAX: the checkout's one, which its Snakemake runs
@@ -13,6 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # tests), and so do the next session and a smoke run after the tests (CI). The compiled code, and so every result,
 # is the same as without it. Yours, if you set JAX_COMPILATION_CACHE_DIR, takes precedence.
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".snakemake" / "jax-cache"))
+
+# XLA's LLVM level 1 on a CPU-only install, as the stages use it (activa/compile_flags.py): a third less compiling,
+# the same bytes. Set here, before anything starts JAX, so that the workers and every process they start use it.
+use_cpu_compile_flags()
 
 
 # The modules that take longest (seconds of setup and calls, 2-core AMD EPYC, 2026-12-07), handed to the xdist

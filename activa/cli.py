@@ -16,12 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from activa.compile_flags import use_cpu_compile_flags
-
-use_cpu_compile_flags()  # before anything starts JAX: every stage compiles at the CPU's level (compile_flags.py)
-
-from activa import __version__, stages  # noqa: E402
-from activa import config as cfg  # noqa: E402
+from activa import __version__, stages
+from activa import config as cfg
 
 
 def arg(*flags: str, **options) -> tuple[tuple[str, ...], dict]:

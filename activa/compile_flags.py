@@ -1,15 +1,17 @@
-"""How XLA compiles on a CPU-only install: LLVM optimisation level 1 instead of XLA's default (issue 42).
+"""XLA's LLVM optimisation level 1 for the tests and CI on a CPU-only install (issue 42).
 
-On a CPU, compiling is a large share of a short job: of the smoke run's job time, and of the tests', most is XLA
-turning the model into machine code. At LLVM level 1 that takes about a third less CPU time (the Gauss 8
-inference-setting job of the smoke config: 55.7 -> 36.7 CPU-s, 2-core AMD EPYC, 2026-12-07), the compiled code
-runs as fast (a quick-config SERGIO prediction: 41-47 CPU-s at either level) and computes the same bytes: the
-level changes how LLVM schedules and unrolls, and XLA's CPU code uses no fast-math, so no floating-point
-operation is reordered (checked file by file on a whole quick run: docs/benchmarks.md).
+Where many short processes each compile the model (the tests, the smoke DAG), compiling is most of their time:
+XLA turning the network into machine code. At LLVM level 1 instead of XLA's default that takes about a third less
+CPU time (the smoke config's Gauss 8 inference-setting job: 55.7 -> 36.7 CPU-s, 2-core AMD EPYC, 2026-12-07), and
+the compiled code runs as fast. It is not the same code: on a whole quick run, predictions came out byte for byte the
+same, but the held-out -log p differed in the 7th significant digit and a model trained from scratch followed
+another float32 trajectory (docs/benchmarks.md). So the pipeline's stages compile at XLA's default and their outputs
+are the ones the tables publish; the tests and CI's smoke DAG, which check properties with tolerances, use level 1,
+and tests/test_compile_flags.py checks that both levels agree to float32 rounding.
 
-It applies only where JAX can run nothing but the CPU (no GPU or TPU plugin installed, or JAX_PLATFORMS=cpu),
-and never over a level you set in XLA_FLAGS. It must run before JAX starts a backend: ``activa.cli`` calls it
-first, and tests/conftest.py for the tests and the processes they start.
+The level is added only where JAX can run nothing but the CPU (no GPU or TPU plugin installed, or
+JAX_PLATFORMS=cpu), and never over a level set in XLA_FLAGS. ``tests/conftest.py`` calls ``use_cpu_compile_flags``
+before anything starts JAX; ``python -m activa.compile_flags`` prints the XLA_FLAGS value to export (.ci/run).
 """
 
 from __future__ import annotations
@@ -40,3 +42,9 @@ def use_cpu_compile_flags(environ: dict | None = None) -> bool:
         return False
     environ["XLA_FLAGS"] = f"{flags} {FLAG}={LEVEL}".strip()
     return True
+
+
+if __name__ == "__main__":
+    environ = dict(os.environ)
+    use_cpu_compile_flags(environ)
+    print(environ.get("XLA_FLAGS", ""))

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # is the same as without it. Yours, if you set JAX_COMPILATION_CACHE_DIR, takes precedence.
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".snakemake" / "jax-cache"))
 
-# XLA's LLVM level 1 on a CPU-only install, as the stages use it (activa/compile_flags.py): a third less compiling,
-# the same bytes. Set here, before anything starts JAX, so that the workers and every process they start use it.
+# XLA's LLVM level 1 on a CPU-only install (activa/compile_flags.py): about a third less compiling, results equal to
+# float32 rounding (tests/test_compile_flags.py). Set before anything starts JAX, so that the xdist workers and every
+# process they start use it; the pipeline's stages, run by themselves, compile at XLA's default.
 use_cpu_compile_flags()
 
 

@@ -25,24 +25,45 @@ def test_the_level_is_added_on_a_cpu_only_install_and_never_over_yours(monkeypat
     assert compile_flags.cpu_only({"JAX_PLATFORMS": "cpu"})  # unless JAX is told to use the CPU
 
 
-PREDICT = """
+PROGRAM = """
 import sys
+import jax
+import jax.numpy as jnp
 import numpy as np
 from activa.api import TrainedModel
+model = TrainedModel.pretrained("gauss8")
 rng = np.random.default_rng(0)
 x = rng.normal(size=(40, 8)).astype(np.float32)
-pred = TrainedModel.pretrained("gauss8").predict(x, target=3, value_index=0, n_latents=10, seed=1)
-np.save(sys.argv[1], np.concatenate([pred.samples.ravel(), pred.means.ravel(), pred.covs.ravel()]))
+pred = model.predict(x, target=3, value_index=0, n_latents=10, seed=1)
+# -log p per sample of interventional samples and its gradient (what training and the density stage compute)
+obs = jnp.asarray(rng.normal(size=(16, 40, 8)), jnp.float32)
+ints = jnp.asarray(rng.normal(size=(16, 40, 8)), jnp.float32)
+target, value = jnp.asarray(np.arange(16) % 8, jnp.int32), jnp.zeros(16, jnp.int32)
+def nll(params):
+    out, _ = model.module.apply(params, obs, ints, target, value, False, method="loss_terms",
+                                rngs={"latent": jax.random.key(1)})
+    return out.mean(), out
+(_, per_dataset), grad = jax.jit(jax.value_and_grad(nll, has_aux=True))(model.params)
+np.savez(sys.argv[1], samples=pred.samples, means=pred.means, covs=pred.covs, nll=per_dataset,
+         grad=np.concatenate([np.ravel(g) for g in jax.tree.leaves(grad)]))
 """
 
 
-def test_the_cpu_level_predicts_the_same_bytes_as_xlas_default(tmp_path):
-    """The shipped Gauss 8 model's prediction, compiled at level 1 and at XLA's default in fresh processes
-    (no compilation cache), bit for bit."""
+def test_the_cpu_level_computes_what_xlas_default_does_to_float32_rounding(tmp_path):
+    """The shipped Gauss 8 model compiled at level 1 and at XLA's default, in fresh processes (no compilation
+    cache): its prediction and -log p per sample agree to float32 rounding (relative 1e-5), the gradient of that
+    loss to 2e-4 of its norm (each of a million entries a float32 sum, summed in another order). Measured on the
+    2-core AMD EPYC: level 1 predicts the same bytes, -log p within 3e-7, the gradient within 5e-5; level 0 (which
+    this test refuses) -log p within 7e-4, the gradient within 3e-4."""
     out = {}
     for name, flags in (("default", ""), ("cpu", LEVEL)):
         env = {**os.environ, "XLA_FLAGS": flags, "JAX_ENABLE_COMPILATION_CACHE": "false"}
-        subprocess.run([sys.executable, "-c", PREDICT, str(tmp_path / f"{name}.npy")], env=env, check=True)
-        out[name] = np.load(tmp_path / f"{name}.npy")
-    assert out["cpu"].size > 1000 and np.isfinite(out["cpu"]).all()
-    assert out["cpu"].tobytes() == out["default"].tobytes()
+        subprocess.run([sys.executable, "-c", PROGRAM, str(tmp_path / f"{name}.npz")], env=env, check=True)
+        out[name] = dict(np.load(tmp_path / f"{name}.npz"))
+    cpu, default = out["cpu"], out["default"]
+    for key in ("samples", "means", "covs"):
+        assert np.isfinite(cpu[key]).all()
+        np.testing.assert_allclose(cpu[key], default[key], rtol=1e-5, atol=1e-5 * np.abs(default[key]).max(),
+                                   err_msg=key)
+    np.testing.assert_allclose(cpu["nll"], default["nll"], rtol=1e-5)
+    assert np.linalg.norm(cpu["grad"] - default["grad"]) < 2e-4 * np.linalg.norm(default["grad"])

@@ -1,7 +1,7 @@
 """XLA's LLVM optimisation level 1 for the tests and CI on a CPU-only install (issue 42).
 
 Where many short processes each compile the model (the tests, the smoke DAG), compiling is most of their time:
-XLA turning the network into machine code. At LLVM level 1 instead of XLA's default that takes about a third less
+XLA turning the network into machine code. At LLVM level 1 instead of XLA's default, 3, that takes about a third less
 CPU time (the smoke config's Gauss 8 inference-setting job: 55.7 -> 36.7 CPU-s, 2-core AMD EPYC, 2026-12-07), and
 the compiled code runs as fast. It is not the same code: on a whole quick run, predictions came out byte for byte the
 same, but the held-out -log p differed in the 7th significant digit and a model trained from scratch followed

@@ -16,14 +16,23 @@ import jsonschema
 import yaml
 
 
+# PyYAML's C parser (libyaml, in PyYAML's wheels) where present: the same objects as ``yaml.safe_load`` (the same
+# constructor and resolver) about five times faster, which every stage's start pays for the config and the schema.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class ConfigError(ValueError):
     """A configuration file is missing, unreadable or does not match the schema."""
 
 
+def read_yaml(text: str):
+    """``yaml.safe_load(text)``, parsed by libyaml where PyYAML has it."""
+    return yaml.load(text, Loader=_SafeLoader)
+
+
 def schema() -> dict:
     """The JSON schema every configuration must satisfy."""
-    text = resources.files("activa").joinpath("config.schema.yaml").read_text()
-    return yaml.safe_load(text)
+    return read_yaml(resources.files("activa").joinpath("config.schema.yaml").read_text())
 
 
 def deep_merge(base: dict, update: dict) -> dict:
@@ -60,7 +69,7 @@ def load_config(paths: Iterable[str | Path]) -> dict:
     merged: dict[str, Any] = {}
     for path in paths:
         try:
-            loaded = yaml.safe_load(path.read_text())
+            loaded = read_yaml(path.read_text())
         except FileNotFoundError:
             raise ConfigError(f"{path}: config file not found") from None
         except yaml.YAMLError as exc:

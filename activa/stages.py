@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from activa import config as cfg
 from activa.data.format import (DataError, Samples, atomic_path, check_input, check_scms_of, read_csv, read_samples,
@@ -351,7 +350,7 @@ def run_compare(config: dict, table1: Path, paper_values: Path, v1_tables: list[
     from activa.model.checkpoint import read_trained
     from activa.report import comparison
 
-    facts = yaml.safe_load(Path(paper_values).read_text())
+    facts = cfg.read_yaml(Path(paper_values).read_text())
     for key in ("v2_table1", "v2_settings"):
         if key not in facts:
             raise cfg.ConfigError(f"{paper_values}: missing top-level key '{key}'")
@@ -443,7 +442,7 @@ def run_calibrate(config: dict, paper_values: Path, out_prefix: Path, progress: 
     ``.sensitivity.csv``)."""
     from activa.eval.calibration import calibrate
 
-    published = yaml.safe_load(Path(paper_values).read_text())["v2_table1"]
+    published = cfg.read_yaml(Path(paper_values).read_text())["v2_table1"]
     for family in config["calibration"]["families"]:
         if family not in published["rows"]:
             raise cfg.ConfigError(f"calibration.families: '{family}' has no published row in {paper_values}")
@@ -471,7 +470,7 @@ def run_published_baseline(config: dict, paper_values: Path, hypotheses: list[Pa
 
     spec = config["calibration"]["baseline_hypotheses"]
     families = {f: cfg.family(config, f) for f in spec["families"]}
-    facts = yaml.safe_load(Path(paper_values).read_text())
+    facts = cfg.read_yaml(Path(paper_values).read_text())
     if "v2_table1" not in facts:
         raise cfg.ConfigError(f"{paper_values}: missing top-level key 'v2_table1'")
     frames = []

@@ -6,7 +6,7 @@ import sys
 import pytest
 import yaml
 
-from activa.config import ConfigError, load_config
+from activa.config import ConfigError, load_config, read_yaml
 
 
 @pytest.mark.parametrize("extra", [[], ["config/quick.yaml"], ["config/smoke.yaml"], ["config/pretrained.yaml"]])
@@ -14,6 +14,15 @@ def test_shipped_configs_validate(root, extra):
     config = load_config([root / "config/config.yaml", *[root / e for e in extra]])
     assert set(config["families"]) == {"gauss2", "beta2", "gauss8", "beta8", "sergio", "sergio_ood",
                                        "v1_gauss2", "v1_beta2", "v1_gauss8", "v1_beta8", "v1_sergio", "sachs", "sachs_n300"}
+
+
+@pytest.mark.parametrize("path", ["config/config.yaml", "config/quick.yaml", "config/smoke.yaml",
+                                  "config/paper_values.yaml", "activa/config.schema.yaml"])
+def test_the_fast_yaml_parser_reads_what_pyyamls_safe_load_does(root, path):
+    """Stages parse YAML with libyaml where PyYAML has it: the same values, types and key order as yaml.safe_load."""
+    text = (root / path).read_text()
+    fast, safe = read_yaml(text), yaml.safe_load(text)
+    assert fast == safe and repr(fast) == repr(safe)
 
 
 def test_paper_scale_sizes(root):

@@ -49,7 +49,10 @@ def trained(run):
                out / "train_log.csv", "--out-figures", out / "loss.png", out / "loss.pdf")
     assert r.returncode == 0, r.stderr
     simulate_files(root, cfg, "gauss2", "validation", out / "gauss2.validation.parquet", out / "gauss2.validation.scms.parquet")
-    r = activa(root, "select-inference", *cfg, "--model", out / "trained.msgpack", "--data",
+    # every dropout mode a candidate (the configs choose between off and decoder): the stage scores each of them
+    every_mode = out / "every_mode.yaml"
+    every_mode.write_text('activa:\n  inference:\n    select: {dropout: ["off", decoder, all]}\n')
+    r = activa(root, "select-inference", *cfg, "--config", every_mode, "--model", out / "trained.msgpack", "--data",
                out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", out / "model.msgpack",
                "--out-table", out / "inference.csv", "--no-progress")
     assert r.returncode == 0, r.stderr
@@ -171,7 +174,8 @@ def test_select_inference_chooses_a_setting_on_the_validation_split(trained, tmp
     assert meta["inference"]["validation"] == {"file": "gauss2.validation.parquet", "family": "gauss2", "scms": 8,
                                                "pairs": 16}
     assert format.read_samples(out / "activa.pred.parquet").meta["inference"] == meta["inference"]["setting"]
-    r = activa(root, "select-inference", *cfg, "--model", out / "model.msgpack", "--data",
+    every_mode = ["--config", out / "every_mode.yaml"]
+    r = activa(root, "select-inference", *cfg, *every_mode, "--model", out / "model.msgpack", "--data",
                out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", tmp_path / "again.msgpack",
                "--out-table", tmp_path / "again.csv", "--no-progress")
     assert r.returncode == 0, r.stderr
@@ -180,8 +184,8 @@ def test_select_inference_chooses_a_setting_on_the_validation_split(trained, tmp
     assert (tmp_path / "again.csv").read_bytes() == (out / "inference.csv").read_bytes()
     named = tmp_path / "off.yaml"
     named.write_text("activa:\n  inference:\n    setting: decoder_scaled\n")
-    r = activa(root, "select-inference", *cfg, "--config", named, "--model", out / "model.msgpack", "--data",
-               out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", tmp_path / "named.msgpack",
+    r = activa(root, "select-inference", *cfg, *every_mode, "--config", named, "--model", out / "model.msgpack",
+               "--data", out / "gauss2.validation.parquet", "--n-latents", 3, "--out-model", tmp_path / "named.msgpack",
                "--out-table", tmp_path / "named.csv", "--no-progress")
     assert r.returncode == 0, r.stderr
     assert pd.read_csv(tmp_path / "named.csv").set_index("name")["chosen"].idxmax() == "decoder_scaled"

@@ -2,8 +2,8 @@
 
     python requirements/check_installed.py requirements/lock-cpu.txt
 
-Compares every installed distribution (except pip, setuptools, wheel and the project itself, which `pip freeze`
-also leaves out) with the lock's pins whose environment markers hold here, and exits 1 naming each package that
+Compares every installed distribution (except the installers, pip and uv (``requirements/uv.txt``), setuptools,
+wheel and the project itself, which `pip freeze` also leaves out, uv aside) with the lock's pins whose environment markers hold here, and exits 1 naming each package that
 is missing, at another version, or not in the lock.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from packaging.markers import Marker
 
-NOT_LOCKED = {"pip", "setuptools", "wheel", "distribute", "activa"}
+NOT_LOCKED = {"pip", "uv", "setuptools", "wheel", "distribute", "activa"}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$")
 
 

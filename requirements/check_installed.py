@@ -2,9 +2,9 @@
 
     python requirements/check_installed.py requirements/lock-cpu.txt
 
-Compares every installed distribution (except the installers, pip and uv (``requirements/uv.txt``), setuptools,
-wheel and the project itself, which `pip freeze` also leaves out, uv aside) with the lock's pins whose environment markers hold here, and exits 1 naming each package that
-is missing, at another version, or not in the lock.
+Compares every installed distribution (except the packaging tools pip, setuptools and wheel, the installer uv of
+``requirements/uv.txt``, and the project itself) with the lock's pins whose environment markers hold here, and
+exits 1 naming each package that is missing, at another version, or not in the lock.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import sys
 import pytest
 import yaml
 
+from activa import config
 from activa.config import ConfigError, load_config, read_yaml
 
 
@@ -20,6 +21,7 @@ def test_shipped_configs_validate(root, extra):
                                   "config/paper_values.yaml", "activa/config.schema.yaml"])
 def test_the_fast_yaml_parser_reads_what_pyyamls_safe_load_does(root, path):
     """Stages parse YAML with libyaml where PyYAML has it: the same values, types and key order as yaml.safe_load."""
+    assert config._SafeLoader is (yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
     text = (root / path).read_text()
     fast, safe = read_yaml(text), yaml.safe_load(text)
     assert fast == safe and repr(fast) == repr(safe)
